@@ -1,0 +1,24 @@
+/*
+ * gmi.h — the allocator's internal interface, for gc/ and for the bench
+ * until the collector lands.  Nothing here is part of the public contract.
+ */
+#ifndef GOMEM_ALLOC_GMI_H
+#define GOMEM_ALLOC_GMI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Hand every span the calling thread's cache holds back to the mcentrals
+ * (Go's mcache.releaseAll), flushing its stats.  The thread stays attached
+ * and refills on its next allocation. */
+void gmi_mcache_release_current(void);
+
+/* Start a new sweep generation with no object marked and sweep every span:
+ * every object in the heap is freed, emptied spans return to the page heap.
+ * This is the sweep the collector will run after marking, with nothing
+ * marked.  Precondition: no other thread allocates during the call, and
+ * every attached thread has released its cache (gmi_mcache_release_current)
+ * since its last allocation; the calling thread's cache is released here. */
+void gmi_sweep_all_unmarked(void);
+
+#endif

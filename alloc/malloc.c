@@ -1,0 +1,214 @@
+/*
+ * malloc.c — the allocator's entry points and its overview (malloc.go).
+ *
+ * The allocator, as Go's:
+ *
+ *   mheap     the page heap: 8 KiB pages in 64 MiB arenas, free runs found
+ *             by the page allocator's radix tree (mheap.c, arena.c,
+ *             pagealloc.c).  One lock.
+ *   mspan     a run of pages cut into objects of one size class; its alloc
+ *             bits and a 64-bit cache of them say which slots are free
+ *             (mspan.c).
+ *   mcentral  per span class, the spans that have free slots and those that
+ *             have none, swept or not (mcentral.c, lock-free span sets).
+ *   mcache    per attached thread, one cached span per span class, and the
+ *             tiny block (mcache.c).  No lock.
+ *
+ * Allocating an object of `size` bytes (Go's mallocgc):
+ * 1. size 0: the address of zerobase.
+ * 2. noscan and under 16 bytes: the tiny allocator packs it into the
+ *    thread's current 16-byte block, aligned as its size demands; a new
+ *    block comes from the 16-byte class when it does not fit.
+ * 3. up to 32 KiB: the size class from Go's two lookup tables; the thread's
+ *    cached span of that class hands out its next free slot through the
+ *    alloc cache (the inline fast path: count trailing zeros, no lock, no
+ *    atomic).  When the span is full, the slow path refills from the
+ *    mcentral, which sweeps or takes new pages from the mheap.
+ * 4. larger: a span of its own straight from the page heap.
+ * Memory is zeroed when the span says its free slots may be dirty.
+ *
+ * Reclaiming: sweeping a span by its mark bits (mspan.c) frees unmarked
+ * objects; a span left empty returns to the page heap, whose free pages
+ * the scavenger returns to the OS (scavenge.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/gmi.h"
+#include "alloc/malloc.h"
+#include "alloc/mcache.h"
+#include "alloc/panic.h"
+#include "alloc/type.h"
+
+/* Go's zerobase: the address every zero-size allocation returns. */
+static uint64_t malloc_zerobase;
+
+static bool malloc_inited;
+static gm_oom_policy malloc_on_oom;
+
+bool gmi_malloc_init(gm_oom_policy on_oom)
+{
+	if (!gmi_heap_init())
+		return false;
+	malloc_on_oom = on_oom;
+	malloc_inited = true;
+	return true;
+}
+
+void gmi_malloc_shutdown(void)
+{
+	malloc_inited = false;
+	gmi_heap_destroy();
+	gmi_tls_mcache = &gmi_mcache_none;
+}
+
+bool gmi_malloc_is_inited(void) { return malloc_inited; }
+
+/* the allocation cannot be satisfied: abort as Go does, or return NULL */
+__attribute__((cold, format(printf, 2, 3)))
+static void *malloc_fail(int err, const char *fmt, ...)
+{
+	if (malloc_on_oom == GM_OOM_RETURN_NULL) {
+		errno = err;
+		return NULL;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("gomem: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+/* an unattached thread reached the slow path: say why it may not */
+__attribute__((cold, noreturn))
+static void malloc_misuse(void)
+{
+	if (!malloc_inited)
+		gmi_misuse("allocation before gm_init: call gm_init, then "
+			   "gm_thread_attach on each thread that allocates");
+	gmi_misuse("allocation on a thread that has not called gm_thread_attach "
+		   "(every thread must attach before it allocates)");
+}
+
+#define OOM_MSG "out of memory allocating %zu bytes"
+
+__attribute__((noinline))
+static void *malloc_small_slow(gmi_mcache *c, size_t size, gmi_spanclass spc)
+{
+	if (c == &gmi_mcache_none)
+		malloc_misuse();
+	gmi_mspan *s;
+	uintptr_t v = gmi_mcache_next_free(c, spc, &s);
+	if (v == 0)
+		return malloc_fail(ENOMEM, OOM_MSG, size);
+	if (s->needzero)
+		memset((void *)v, 0, s->elemsize);
+	return (void *)v;
+}
+
+static void *malloc_large(gmi_mcache *c, size_t size, bool noscan)
+{
+	if (c == &gmi_mcache_none)
+		malloc_misuse();
+	size_t npages = (size + GMI_PAGE_SIZE - 1) >> GMI_PAGE_SHIFT;
+	gmi_mspan *s = gmi_mcache_alloc_large(c, npages, noscan);
+	if (s == NULL)
+		return malloc_fail(ENOMEM, OOM_MSG, size);
+	if (s->needzero)
+		memset((void *)s->startaddr, 0, s->elemsize);
+	return (void *)s->startaddr;
+}
+
+/* Go's tiny allocator: noscan objects under 16 bytes share blocks */
+static inline void *malloc_tiny(gmi_mcache *c, size_t size)
+{
+	uintptr_t off = c->tinyoffset;
+	if ((size & 7) == 0)
+		off = (off + 7) & ~(uintptr_t)7;
+	else if ((size & 3) == 0)
+		off = (off + 3) & ~(uintptr_t)3;
+	else if ((size & 1) == 0)
+		off = (off + 1) & ~(uintptr_t)1;
+	if (off + size <= GMI_TINY_SIZE && c->tiny != 0) {
+		c->tinyoffset = off + size;
+		c->tiny_allocs++;
+		return (void *)(c->tiny + off);
+	}
+	gmi_spanclass spc = gmi_make_spanclass(GMI_TINY_SIZE_CLASS, 1);
+	uintptr_t v = gmi_next_free_fast(c->alloc[spc]);
+	if (__builtin_expect(v == 0, 0)) {
+		v = (uintptr_t)malloc_small_slow(c, GMI_TINY_SIZE, spc);
+		if (v == 0)
+			return NULL;
+	}
+	((uint64_t *)v)[0] = 0;
+	((uint64_t *)v)[1] = 0;
+	/* keep whichever block has more room left (Go's rule) */
+	if (size < c->tinyoffset || c->tiny == 0) {
+		c->tiny = v;
+		c->tinyoffset = size;
+	}
+	return (void *)v;
+}
+
+/* a small object from the cached span: the fast path */
+static inline void *malloc_small(gmi_mcache *c, size_t size, bool noscan)
+{
+	gmi_spanclass spc = gmi_make_spanclass(gmi_size_to_class(size), noscan);
+	gmi_mspan *s = c->alloc[spc];
+	uintptr_t v = gmi_next_free_fast(s);
+	if (__builtin_expect(v == 0, 0))
+		return malloc_small_slow(c, size, spc);
+	if (s->needzero)
+		memset((void *)v, 0, s->elemsize);
+	return (void *)v;
+}
+
+void *gmi_mallocgc(size_t size, bool noscan)
+{
+	gmi_mcache *c = gmi_tls_mcache;
+	if (size <= GMI_MAX_SMALL_SIZE) {
+		if (size == 0)
+			return &malloc_zerobase;
+		if (noscan && size < GMI_TINY_SIZE)
+			return malloc_tiny(c, size);
+		return malloc_small(c, size, noscan);
+	}
+	if (size > GMI_MAX_ALLOC)
+		return malloc_fail(EOVERFLOW, "allocation size out of range "
+				   "(%zu bytes; the most is 2^48)", size);
+	return malloc_large(c, size, noscan);
+}
+
+void *gm_alloc_noscan(size_t size)
+{
+	return gmi_mallocgc(size, true);
+}
+
+void *gm_new(const gm_type *t)
+{
+	return gmi_mallocgc(t->size, t->nptrs == 0);
+}
+
+void *gm_new_array(const gm_type *t, size_t n)
+{
+	if (t->size != 0 && n > GMI_MAX_ALLOC / t->size)
+		return malloc_fail(EOVERFLOW, "gm_new_array: %zu elements of %zu bytes "
+				   "overflow the largest allocation (2^48 bytes)",
+				   n, t->size);
+	return gmi_mallocgc(t->size * n, t->nptrs == 0);
+}
+
+size_t gm_object_size(const void *p)
+{
+	uintptr_t base;
+	size_t size;
+	if (!malloc_inited || !gmi_find_object((uintptr_t)p, &base, &size))
+		return 0;
+	return size;
+}

@@ -1,0 +1,163 @@
+/*
+ * mheap.c — the page heap (Go's mheap.go): spans are cut from free page
+ * runs and returned to them.
+ *
+ * Owns: gmi_heap, its lock, the span records (fixalloc) and allspans.
+ *
+ * Allocating a span (Go's mheap.allocSpan):
+ * 1. Under the heap lock, ask the page allocator for the lowest run of
+ *    npages free pages; if there is none, grow the heap (arena.c) and ask
+ *    again.
+ * 2. Pages that had been returned to the OS are taken back (sysUsed).
+ * 3. Take a span record, initialise it for its span class, note whether
+ *    its memory may hold old data (needzero), and publish it in the arena
+ *    span map.
+ * Freeing reverses it: unpublish, free the pages (they coalesce in the page
+ * allocator), recycle the record.
+ */
+#include <string.h>
+
+#include "alloc/mheap.h"
+#include "alloc/os.h"
+
+gmi_mheap gmi_heap;
+
+bool gmi_arena_index_init(void);
+void gmi_arena_index_destroy(void);
+
+bool gmi_heap_init(void)
+{
+	gmi_mheap *h = &gmi_heap;
+	memset(h, 0, sizeof *h);
+	pthread_mutex_init(&h->lock, NULL);
+	gmi_fixalloc_init(&h->spanalloc, sizeof(gmi_mspan));
+	gmi_fixalloc_init(&h->regionalloc, sizeof(gmi_region));
+	/* mcache records are sized by mcache.c, which initialises cachealloc */
+	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
+		h->central[i].spanclass = (gmi_spanclass)i;
+	/* Go starts sweepgen at 0 too; spans made now are "swept" (== h). */
+	atomic_store_explicit(&h->sweepgen, 0, memory_order_relaxed);
+	if (!gmi_pagealloc_init(&h->pages))
+		return false;
+	if (!gmi_arena_index_init()) {
+		gmi_pagealloc_destroy(&h->pages);
+		return false;
+	}
+	h->inited = true;
+	return true;
+}
+
+void gmi_heap_destroy(void)
+{
+	gmi_mheap *h = &gmi_heap;
+	if (!h->inited)
+		return;
+	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++) {
+		for (int j = 0; j < 2; j++) {
+			gmi_spanset_destroy(&h->central[i].partial[j]);
+			gmi_spanset_destroy(&h->central[i].full[j]);
+		}
+	}
+	gmi_arena_index_destroy();
+	gmi_pagealloc_destroy(&h->pages);
+	gmi_fixalloc_destroy(&h->spanalloc);
+	gmi_fixalloc_destroy(&h->cachealloc);
+	gmi_fixalloc_destroy(&h->regionalloc);
+	gmi_os_free(h->allspans, h->allspans_sys);
+	pthread_mutex_destroy(&h->lock);
+	memset(h, 0, sizeof *h);
+}
+
+/* remember a new span record in allspans; heap lock held */
+static bool heap_record_span(gmi_mspan *s)
+{
+	gmi_mheap *h = &gmi_heap;
+	if (h->nallspans == h->capallspans) {
+		size_t ncap = h->capallspans ? h->capallspans * 2 : 512;
+		size_t bytes = ncap * sizeof(gmi_mspan *);
+		gmi_mspan **n = gmi_os_alloc(bytes);
+		if (n == NULL)
+			return false;
+		if (h->allspans != NULL) {
+			memcpy(n, h->allspans, h->nallspans * sizeof(gmi_mspan *));
+			gmi_os_free(h->allspans, h->allspans_sys);
+		}
+		h->allspans = n;
+		h->capallspans = ncap;
+		h->allspans_sys = bytes;
+	}
+	h->allspans[h->nallspans++] = s;
+	return true;
+}
+
+/* a span record, reused or new; heap lock held */
+static gmi_mspan *heap_span_record(void)
+{
+	gmi_mheap *h = &gmi_heap;
+	bool fresh = h->spanalloc.list == NULL;
+	gmi_mspan *s = gmi_fixalloc_alloc(&h->spanalloc);
+	if (s != NULL && fresh && !heap_record_span(s)) {
+		gmi_fixalloc_free(&h->spanalloc, s);
+		return NULL;
+	}
+	return s;
+}
+
+gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
+{
+	gmi_mheap *h = &gmi_heap;
+	size_t scav = 0;
+	pthread_mutex_lock(&h->lock);
+	gmi_mspan *s = heap_span_record();
+	if (s == NULL)
+		goto fail;
+	uintptr_t base = gmi_pagealloc_alloc(&h->pages, npages, &scav);
+	if (base == 0) {
+		if (!gmi_heap_grow_locked(npages))
+			goto fail_record;
+		base = gmi_pagealloc_alloc(&h->pages, npages, &scav);
+		if (base == 0)
+			goto fail_record;
+	}
+	if (scav != 0)
+		gmi_os_used((void *)base, npages * GMI_PAGE_SIZE);
+	uint32_t sg = atomic_load_explicit(&h->sweepgen, memory_order_relaxed);
+	gmi_span_init(s, base, npages, spc, sg);
+	s->needzero = gmi_arena_alloc_needs_zero(base, npages);
+	gmi_arena_set_spans(base, npages, s);
+	atomic_store_explicit(&s->state, GMI_SPAN_INUSE, memory_order_release);
+	pthread_mutex_unlock(&h->lock);
+	return s;
+fail_record:
+	gmi_fixalloc_free(&h->spanalloc, s);
+fail:
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+void gmi_heap_free_span(gmi_mspan *s)
+{
+	gmi_mheap *h = &gmi_heap;
+	pthread_mutex_lock(&h->lock);
+	atomic_store_explicit(&s->state, GMI_SPAN_DEAD, memory_order_release);
+	gmi_arena_set_spans(s->startaddr, s->npages, NULL);
+	gmi_pagealloc_free(&h->pages, s->startaddr, s->npages);
+	gmi_fixalloc_free(&h->spanalloc, s);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
+			 size_t *released, size_t *other_sys)
+{
+	gmi_mheap *h = &gmi_heap;
+	pthread_mutex_lock(&h->lock);
+	size_t free_bytes = gmi_pagealloc_free_bytes(&h->pages);
+	size_t scav = gmi_pagealloc_scav_bytes(&h->pages);
+	*sys = h->heap_sys;
+	*inuse = h->heap_sys - free_bytes;
+	*free_dirty = free_bytes - scav;
+	*released = scav;
+	*other_sys = gmi_pagealloc_sys_bytes(&h->pages) + h->allspans_sys +
+		     h->regionalloc.sys;
+	pthread_mutex_unlock(&h->lock);
+}

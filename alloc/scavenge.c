@@ -1,0 +1,30 @@
+/*
+ * scavenge.c — returning free memory to the OS (mgcscavenge.go).
+ *
+ * The mechanism lives in the page allocator (gmi_pagealloc_scavenge: free,
+ * unreleased pages, highest addresses first, madvise(MADV_DONTNEED)); this
+ * file drives it.  The background scavenger and its goals (retained memory
+ * near the heap goal, under the memory limit) come with the memory-limit
+ * work.
+ */
+#include "alloc/malloc.h"
+#include "alloc/mheap.h"
+
+size_t gmi_scavenge_locked(size_t nbytes);
+
+/* release up to nbytes; heap lock held */
+size_t gmi_scavenge_locked(size_t nbytes)
+{
+	return gmi_pagealloc_scavenge(&gmi_heap.pages, nbytes);
+}
+
+/* As debug.FreeOSMemory: every free page goes back to the OS.  Go runs a
+ * full collection first; until the collector lands there is none to run. */
+void gm_free_os_memory(void)
+{
+	if (!gmi_malloc_is_inited())
+		return;
+	pthread_mutex_lock(&gmi_heap.lock);
+	gmi_scavenge_locked(SIZE_MAX);
+	pthread_mutex_unlock(&gmi_heap.lock);
+}

@@ -1,0 +1,184 @@
+/*
+ * gomem.h — the public contract of libgomem: Go's memory manager in C.
+ *
+ * Names and meanings here are stable: they are added to, never renamed.
+ * See the README for a tour, and DESIGN.md for the architecture.
+ *
+ * What exists today: the allocator (size classes, spans, per-thread caches,
+ * central lists, the page heap, arenas, the scavenger mechanism) and the
+ * configuration read from the environment.  The collector (gm_gc, the write
+ * barrier, roots, the pacer) arrives with the collector issues; until then
+ * the heap behaves as Go's with GOGC=off: memory is only ever reused after
+ * the internal sweep entry frees it.
+ */
+#ifndef GOMEM_H
+#define GOMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library is built with hidden visibility; what this header declares
+ * is its exported interface. */
+#pragma GCC visibility push(default)
+
+#define GM_VERSION_MAJOR 0
+#define GM_VERSION_MINOR 1
+#define GM_VERSION_PATCH 0
+
+/* Go's 68 size classes, class 0 standing for "large" (sizeclasses.go). */
+#define GM_NUM_SIZE_CLASSES 68
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+	GM_OK = 0,
+	GM_EINVAL = 1,       /* a gm_config field is out of range */
+	GM_EGOGC = 2,        /* GOGC in the environment is malformed */
+	GM_EGOMEMLIMIT = 3,  /* GOMEMLIMIT in the environment is malformed */
+	GM_EGODEBUG = 4,     /* GODEBUG gctrace value is malformed */
+	GM_EALREADY = 5,     /* gm_init called while already initialised */
+	GM_ENOTINIT = 6,     /* a call that needs gm_init came before it */
+	GM_ENOMEM = 7,       /* the OS refused memory */
+	GM_EATTACHED = 8,    /* gm_thread_attach on an attached thread */
+};
+
+/* What an error code means, in words.  For the error gm_init returned last,
+ * the text names the offending value and the accepted forms. */
+const char *gm_strerror(int err);
+
+/* ---- configuration ----------------------------------------------------- */
+
+typedef enum gm_collector {
+	GM_HYBRID = 0,   /* Go 1.8+: hybrid barrier (default) */
+	GM_STW = 1,      /* Go 1.3-1.4: the whole cycle stops the world */
+	GM_DIJKSTRA = 2, /* Go 1.5-1.7: insertion barrier, stacks re-scanned */
+	GM_YUASA = 3,    /* snapshot at the beginning: deletion barrier */
+} gm_collector;
+
+typedef enum gm_oom_policy {
+	GM_OOM_ABORT = 0,       /* print "gomem: out of memory ..." and abort, as Go */
+	GM_OOM_RETURN_NULL = 1, /* allocation returns NULL instead */
+} gm_oom_policy;
+
+/* Called at the start of each thread the collector creates (mark workers,
+ * sweeper, scavenger), in that thread, so that the harness can place it. */
+typedef void (*gm_thread_start_fn)(const char *role, int index, void *ctx);
+
+#define GM_MEMLIMIT_OFF INT64_MAX /* Go's math.MaxInt64: no limit */
+#define GM_GOGC_OFF (-1)
+
+typedef struct gm_config {
+	int gc_percent;        /* GOGC: percent, or GM_GOGC_OFF; default 100 */
+	int64_t memory_limit;  /* GOMEMLIMIT in bytes; GM_MEMLIMIT_OFF = none */
+	int procs;             /* GOMAXPROCS analogue; 0 = online CPUs */
+	gm_collector collector;
+	int gctrace;           /* GODEBUG=gctrace=N */
+	gm_oom_policy on_oom;
+	gm_thread_start_fn thread_start;
+	void *thread_start_ctx;
+	/* Set by gm_config_default when the environment held a malformed
+	 * value; gm_init then refuses with this code.  env_detail holds the
+	 * offending text. */
+	int env_error;
+	char env_detail[128];
+} gm_config;
+
+/* Defaults, read from the environment as Go reads it: GOGC (a percentage
+ * or "off"), GOMEMLIMIT (bytes with an optional B, KiB, MiB, GiB or TiB
+ * suffix, or "off"), GODEBUG=gctrace=N. */
+void gm_config_default(gm_config *cfg);
+
+/* Parsers behind gm_config_default, for tools that take the same syntax
+ * (they return GM_OK or GM_EGOGC / GM_EGOMEMLIMIT). */
+int gm_parse_gogc(const char *s, int *pct);
+int gm_parse_memlimit(const char *s, int64_t *bytes);
+
+/* Initialise the library (once).  cfg may be NULL for the defaults. */
+int gm_init(const gm_config *cfg);
+/* Tear the heap down: every object becomes invalid, all memory is unmapped. */
+void gm_shutdown(void);
+
+/* ---- threads ----------------------------------------------------------- */
+
+/* The calling thread becomes a mutator (Go's M holding a P): it gets its own
+ * allocation cache.  A thread must be attached before it allocates; an
+ * unattached thread that allocates is stopped with a message saying so. */
+int gm_thread_attach(void);
+/* Hand the thread's caches back to the heap. */
+void gm_thread_detach(void);
+
+/* ---- types and allocation --------------------------------------------- */
+
+typedef struct gm_type gm_type;
+
+/* A type of `size` bytes whose pointer slots sit at the given byte offsets
+ * (each a multiple of 8 and below size), as Go's _type.ptrdata/gcdata.
+ * Returns NULL, with a message on stderr, for malformed input. */
+const gm_type *gm_type_new(const char *name, size_t size,
+			   const size_t *ptr_offsets, size_t nptrs);
+const char *gm_type_name(const gm_type *t);
+size_t gm_type_size(const gm_type *t);
+
+/* Zeroed memory for one object of type t, or n of them in a row.  An
+ * allocation that cannot be satisfied (the OS refuses, or n * size
+ * overflows) follows cfg.on_oom. Zero-size requests return a valid pointer
+ * to a shared zero-length object (Go's zerobase). */
+void *gm_new(const gm_type *t);
+void *gm_new_array(const gm_type *t, size_t n);
+/* Zeroed, pointer-free memory: under 16 bytes it takes the tiny path, over
+ * 32 KiB it comes straight from the page heap. */
+void *gm_alloc_noscan(size_t size);
+
+/* The size of the slot holding p: its size class's size, or the page-rounded
+ * size of a large object; 0 when p is not inside a live gomem object. */
+size_t gm_object_size(const void *p);
+
+/* As debug.FreeOSMemory: return every free page to the OS. */
+void gm_free_os_memory(void);
+
+/* ---- statistics -------------------------------------------------------- */
+
+typedef struct gm_size_stats {
+	uint32_t size;    /* bytes per object in this class */
+	uint64_t mallocs; /* objects allocated in this class */
+	uint64_t frees;   /* objects freed in this class */
+} gm_size_stats;
+
+/* runtime.MemStats, with Go's meanings, for the fields that have meaning
+ * here.  Counters of other threads are included up to their last cache
+ * refill (the calling thread's are flushed first). */
+typedef struct gm_memstats {
+	uint64_t alloc;          /* = heap_alloc */
+	uint64_t total_alloc;    /* cumulative bytes allocated for heap objects */
+	uint64_t sys;            /* all bytes obtained from the OS */
+	uint64_t mallocs;        /* cumulative heap objects allocated */
+	uint64_t frees;          /* cumulative heap objects freed */
+	uint64_t heap_alloc;     /* bytes of allocated heap objects */
+	uint64_t heap_sys;       /* heap bytes obtained from the OS */
+	uint64_t heap_idle;      /* bytes in idle (unused) spans */
+	uint64_t heap_inuse;     /* bytes in in-use spans */
+	uint64_t heap_released;  /* physical bytes returned to the OS */
+	uint64_t heap_objects;   /* allocated heap objects */
+	uint64_t mspan_inuse;    /* bytes of span structures in use */
+	uint64_t mspan_sys;      /* bytes obtained from the OS for spans */
+	uint64_t mcache_inuse;   /* bytes of mcache structures in use */
+	uint64_t mcache_sys;     /* bytes obtained from the OS for mcaches */
+	uint64_t gc_sys;         /* heap metadata (arena maps, bitmaps) */
+	uint64_t other_sys;      /* page allocator summaries and the rest */
+	/* All 68 classes (Go's MemStats.BySize stops at 61 for
+	 * compatibility; runtime/metrics reports all of them). */
+	gm_size_stats by_size[GM_NUM_SIZE_CLASSES];
+} gm_memstats;
+
+void gm_read_memstats(gm_memstats *ms);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOMEM_H */
