@@ -29,7 +29,8 @@ gmi_mcache gmi_mcache_none = {
 };
 _Static_assert(GMI_NUM_SPAN_CLASSES == 17 * 8, "EMPTY8 rows above cover every span class");
 
-_Thread_local gmi_mcache *gmi_tls_mcache = &gmi_mcache_none;
+_Thread_local gmi_mcache *gmi_tls_mcache
+	__attribute__((tls_model("initial-exec"))) = &gmi_mcache_none;
 
 gmi_mcache *gmi_mcache_attach(void)
 {

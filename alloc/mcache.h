@@ -28,7 +28,10 @@ extern gmi_mspan gmi_emptyspan;
 /* The cache of a thread that has not attached: every slot empty, so every
  * allocation reaches the slow path, which reports the misuse. */
 extern gmi_mcache gmi_mcache_none;
-extern _Thread_local gmi_mcache *gmi_tls_mcache;
+/* initial-exec: one %fs-relative load, also in the shared library (as
+ * mimalloc does); dlopen still works while static TLS space is left. */
+extern _Thread_local gmi_mcache *gmi_tls_mcache
+	__attribute__((tls_model("initial-exec")));
 
 /* Go's nextFreeFast: an object from the cached bits, or 0. */
 static inline uintptr_t gmi_next_free_fast(gmi_mspan *s)

@@ -161,3 +161,36 @@ void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 		     h->regionalloc.sys;
 	pthread_mutex_unlock(&h->lock);
 }
+
+/* inv:span-count for one span: slots below freeindex plus alloc bits */
+static bool heap_check_span(const gmi_mspan *s, size_t *pages)
+{
+	unsigned count = 0;
+	for (uintptr_t i = 0; i < s->nelems; i++)
+		count += gmi_span_is_allocated(s, i);
+	if (count != s->alloc_count || s->limit > s->startaddr + s->npages * GMI_PAGE_SIZE)
+		return false;
+	for (size_t i = 0; i < s->npages; i++)
+		if (gmi_span_of(s->startaddr + i * GMI_PAGE_SIZE) != s)
+			return false;
+	*pages += s->npages;
+	return true;
+}
+
+bool gmi_heap_check(void)
+{
+	gmi_mheap *h = &gmi_heap;
+	pthread_mutex_lock(&h->lock);
+	bool ok = gmi_pagealloc_check(&h->pages);
+	size_t pages = 0;
+	for (size_t i = 0; ok && i < h->nallspans; i++) {
+		const gmi_mspan *s = h->allspans[i];
+		if (atomic_load_explicit(&s->state, memory_order_acquire) == GMI_SPAN_INUSE)
+			ok = heap_check_span(s, &pages);
+	}
+	/* every in-use page belongs to exactly one in-use span */
+	if (ok)
+		ok = pages * GMI_PAGE_SIZE == h->heap_sys - gmi_pagealloc_free_bytes(&h->pages);
+	pthread_mutex_unlock(&h->lock);
+	return ok;
+}

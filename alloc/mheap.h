@@ -228,6 +228,12 @@ gmi_mspan *gmi_span_of(uintptr_t p);
  * findObject).  Used for conservative scanning. */
 bool gmi_find_object(uintptr_t p, uintptr_t *base, size_t *size);
 
+/* The heap verifier (debug and tests): every in-use span satisfies
+ * inv:span-count and owns its pages in the arena map, the page allocator is
+ * consistent, and in-use pages are exactly the in-use spans' pages.  Call
+ * only while no thread allocates. */
+bool gmi_heap_check(void);
+
 /* Stats of the page heap: heap lock not needed (taken inside). */
 void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 			 size_t *released, size_t *other_sys);

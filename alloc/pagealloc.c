@@ -17,9 +17,11 @@
  *     48-bit space.  summary[4][c] summarizes chunk c; summary[l][i] merges
  *     summary[l+1][8i .. 8i+7].  Level l's entry covers 2^(34-3l) bytes:
  *     16 GiB at the root (2^14 entries), then 2 GiB, 256 MiB, 32 MiB, 4 MiB
- *     (2^26 entries).  Each array is reserved PROT_NONE in init (585 MiB of
- *     address space in all: 128 KiB + 1 + 8 + 64 + 512 MiB) and its pages
- *     are mapped as grown ranges need them (sysInit / sysGrow).
+ *     (2^26 entries).  init reserves all five arrays as one PROT_NONE
+ *     range (585 MiB of address space: 128 KiB + 1 + 8 + 64 + 512 MiB);
+ *     grow maps the 4 KiB pages that the grown range's summaries fall in,
+ *     widened to whole blocks of 8 siblings (the whole root level), and
+ *     records them in mapped[] (sysInit / sysGrow).
  *   - in_use: the grown ranges, sorted (pageAlloc.inUse).
  *   - search_addr: no free page below it (pageAlloc.searchAddr);
  *     scav_limit: no dirty free page above it (scavengeIndex's searchAddr).
