@@ -68,16 +68,22 @@ static void mcache_count_span(gmi_mspan *s)
 	s->alloc_count_before_cache = s->alloc_count;
 }
 
-void gmi_mcache_flush_stats(gmi_mcache *c)
+/* Go's tinyAllocs flush: combined tiny objects into the heap stats */
+static void mcache_flush_tiny(gmi_mcache *c)
 {
-	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
-		if (c->alloc[i] != &gmi_emptyspan)
-			mcache_count_span(c->alloc[i]);
 	if (c->tiny_allocs != 0) {
 		atomic_fetch_add_explicit(&gmi_heap.stats.tiny_alloc_count, c->tiny_allocs,
 					  memory_order_relaxed);
 		c->tiny_allocs = 0;
 	}
+}
+
+void gmi_mcache_flush_stats(gmi_mcache *c)
+{
+	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
+		if (c->alloc[i] != &gmi_emptyspan)
+			mcache_count_span(c->alloc[i]);
+	mcache_flush_tiny(c);
 }
 
 /* Go's mcache.refill; false when the heap cannot grow */
@@ -89,11 +95,7 @@ static bool mcache_refill(gmi_mcache *c, gmi_spanclass spc)
 		gmi_central_uncache_span(&gmi_heap.central[spc], s);
 		c->alloc[spc] = &gmi_emptyspan;
 	}
-	if (c->tiny_allocs != 0) {
-		atomic_fetch_add_explicit(&gmi_heap.stats.tiny_alloc_count, c->tiny_allocs,
-					  memory_order_relaxed);
-		c->tiny_allocs = 0;
-	}
+	mcache_flush_tiny(c);
 	s = gmi_central_cache_span(&gmi_heap.central[spc]);
 	if (s == NULL)
 		return false;
@@ -147,11 +149,7 @@ void gmi_mcache_release_all(gmi_mcache *c)
 		gmi_central_uncache_span(&gmi_heap.central[i], s);
 		c->alloc[i] = &gmi_emptyspan;
 	}
-	if (c->tiny_allocs != 0) {
-		atomic_fetch_add_explicit(&gmi_heap.stats.tiny_alloc_count, c->tiny_allocs,
-					  memory_order_relaxed);
-		c->tiny_allocs = 0;
-	}
+	mcache_flush_tiny(c);
 	c->tiny = 0;
 	c->tinyoffset = 0;
 }

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "alloc/os.h"
+#include "alloc/panic.h"
 #include "alloc/sizeclass.h"
 
 #ifndef GMI_PAGE_SHIFT
@@ -106,9 +107,7 @@ static gmi_pallocsum free_chunk_sum(void)
 /* Go's throw: internal corruption or misuse by the mheap. */
 static _Noreturn void palloc_throw(const char *what, uintptr_t a, uintptr_t b)
 {
-	fprintf(stderr, "gomem: fatal: pagealloc: %s (0x%lx, 0x%lx)\n", what,
-		(unsigned long)a, (unsigned long)b);
-	abort();
+	gmi_throw("pagealloc: %s (%#lx, %#lx)", what, (unsigned long)a, (unsigned long)b);
 }
 
 /* Go's mergeSummaries: fold n summaries of regions of 2^logpages pages. */

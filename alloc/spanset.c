@@ -28,6 +28,7 @@
  *     holds head == tail, free replaced spines, restart both indexes at 0.
  */
 #include "alloc/spanset.h"
+#include "alloc/panic.h"
 
 #include <inttypes.h>
 #include <sched.h>
@@ -81,11 +82,10 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct spanset_block *pool_head; /* pool_lock */
 
 /* Internal corruption (Go's throw): print the index and abort. */
+/* internal corruption: Go's throw, with the set's indexes */
 static _Noreturn void spanset_throw(const char *what, uint32_t head, uint32_t tail)
 {
-	fprintf(stderr, "gomem: fatal: %s (head = %" PRIu32 ", tail = %" PRIu32 ")\n",
-		what, head, tail);
-	abort();
+	gmi_throw("%s (head = %" PRIu32 ", tail = %" PRIu32 ")", what, head, tail);
 }
 
 static uint32_t ht_head(uint64_t ht) { return (uint32_t)(ht >> 32); }
