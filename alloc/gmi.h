@@ -21,4 +21,12 @@ void gmi_mcache_release_current(void);
  * since its last allocation; the calling thread's cache is released here. */
 void gmi_sweep_all_unmarked(void);
 
+/* The same in two steps, so that several threads can sweep at once (as
+ * Go's lazy sweepers and background sweeper do): one thread starts the
+ * sweep generation (same precondition as above, every cache released),
+ * then any number of threads help until no unswept span is left.  No
+ * thread may allocate until every helper has returned. */
+void gmi_sweep_start_unmarked(void);
+void gmi_sweep_help(void);
+
 #endif

@@ -29,7 +29,13 @@ bool gmi_heap_init(void)
 {
 	gmi_mheap *h = &gmi_heap;
 	memset(h, 0, sizeof *h);
-	pthread_mutex_init(&h->lock, NULL);
+	/* Adaptive: spins briefly before sleeping, as Go's runtime lock does
+	 * (lock_futex.go); the heap lock is held for short stretches. */
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&h->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	gmi_fixalloc_init(&h->spanalloc, sizeof(gmi_mspan));
 	gmi_fixalloc_init(&h->regionalloc, sizeof(gmi_region));
 	/* mcache records are sized by mcache.c, which initialises cachealloc */

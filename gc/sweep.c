@@ -13,12 +13,22 @@
 #include "alloc/gmi.h"
 #include "alloc/mcache.h"
 
-void gmi_sweep_all_unmarked(void)
+void gmi_sweep_start_unmarked(void)
+{
+	gmi_mcache_release_current();
+	atomic_fetch_add_explicit(&gmi_heap.sweepgen, 2, memory_order_acq_rel);
+}
+
+void gmi_sweep_help(void)
 {
 	gmi_mheap *h = &gmi_heap;
-	gmi_mcache_release_current();
-	atomic_fetch_add_explicit(&h->sweepgen, 2, memory_order_acq_rel);
 	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
 		while (gmi_central_sweep_one(&h->central[i]))
 			;
+}
+
+void gmi_sweep_all_unmarked(void)
+{
+	gmi_sweep_start_unmarked();
+	gmi_sweep_help();
 }

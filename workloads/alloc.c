@@ -18,8 +18,9 @@
  *   gomem: 1. allocate the batch, writing one byte into each object;
  *          2. hand it all back, as a collection that marks nothing would:
  *             all threads meet at a barrier, each releases its mcache
- *             (gmi_mcache_release_current), meet again, thread 0 sweeps the
- *             heap (gmi_sweep_all_unmarked), meet again.
+ *             (gmi_mcache_release_current), meet again, thread 0 starts
+ *             a sweep generation (gmi_sweep_start_unmarked), meet again,
+ *             all threads sweep together (gmi_sweep_help), meet again.
  *   glibc: 1. malloc the batch into an array, writing one byte into each;
  *          2. free the whole array.
  * Measured time includes step 2: allocation plus its amortised
@@ -106,8 +107,10 @@ static void alloc_gomem_fill(alloc_kind kind, size_t size, int64_t n)
 }
 
 /* Free every object of the batch: the sweep of a cycle that marked
- * nothing.  gmi_sweep_all_unmarked needs every thread's cache released
- * and nobody allocating: hence the three meetings. */
+ * nothing.  The sweep needs every thread's cache released and nobody
+ * allocating: the threads meet, release their caches, meet, thread 0
+ * starts the sweep generation, meet, all sweep together (as Go's sweepers
+ * share the work), meet. */
 static void alloc_gomem_reclaim(gmb_state *st, gmb_barrier *b)
 {
 	unsigned parties = (unsigned)gmb_threads(st);
@@ -115,7 +118,9 @@ static void alloc_gomem_reclaim(gmb_state *st, gmb_barrier *b)
 	gmi_mcache_release_current();
 	gmb_barrier_wait(b, parties); /* every cache is back */
 	if (gmb_thread_index(st) == 0)
-		gmi_sweep_all_unmarked();
+		gmi_sweep_start_unmarked();
+	gmb_barrier_wait(b, parties); /* a new sweep generation */
+	gmi_sweep_help();
 	gmb_barrier_wait(b, parties); /* swept: allocation may resume */
 }
 
