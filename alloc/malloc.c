@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "alloc/gmi.h"
+#include "alloc/heapbits.h"
 #include "alloc/malloc.h"
 #include "alloc/mcache.h"
 #include "alloc/panic.h"
@@ -97,30 +98,42 @@ static void malloc_misuse(void)
 
 #define OOM_MSG "out of memory allocating %zu bytes"
 
-__attribute__((noinline))
-static void *malloc_small_slow(gmi_mcache *c, size_t size, gmi_spanclass spc)
+void (*gmi_alloc_slow_hook)(size_t bytes);
+
+/* what every slow path does first: refuse unattached threads, then let
+ * the collector run (safepoint, sweep credit, trigger) */
+static inline void malloc_slow_enter(gmi_mcache *c, size_t span_bytes)
 {
 	if (c == &gmi_mcache_none)
 		malloc_misuse();
-	gmi_mspan *s;
-	uintptr_t v = gmi_mcache_next_free(c, spc, &s);
-	if (v == 0)
-		return malloc_fail(ENOMEM, OOM_MSG, size);
-	if (s->needzero)
-		memset((void *)v, 0, s->elemsize);
-	return (void *)v;
+	if (gmi_alloc_slow_hook != NULL)
+		gmi_alloc_slow_hook(span_bytes);
 }
 
-static void *malloc_large(gmi_mcache *c, size_t size, bool noscan)
+__attribute__((noinline))
+static uintptr_t malloc_small_slow(gmi_mcache *c, size_t size, gmi_spanclass spc,
+				   gmi_mspan **span)
 {
-	if (c == &gmi_mcache_none)
-		malloc_misuse();
+	unsigned sc = gmi_spanclass_sizeclass(spc);
+	malloc_slow_enter(c, gmi_class_to_npages[sc] * GMI_PAGE_SIZE);
+	uintptr_t v = gmi_mcache_next_free(c, spc, span);
+	if (v == 0)
+		return (uintptr_t)malloc_fail(ENOMEM, OOM_MSG, size);
+	if ((*span)->needzero)
+		memset((void *)v, 0, (*span)->elemsize);
+	return v;
+}
+
+static void *malloc_large(gmi_mcache *c, size_t size, const gm_type *t)
+{
 	size_t npages = (size + GMI_PAGE_SIZE - 1) >> GMI_PAGE_SHIFT;
-	gmi_mspan *s = gmi_mcache_alloc_large(c, npages, noscan);
+	malloc_slow_enter(c, npages * GMI_PAGE_SIZE);
+	gmi_mspan *s = gmi_mcache_alloc_large(c, npages, t == NULL);
 	if (s == NULL)
 		return malloc_fail(ENOMEM, OOM_MSG, size);
 	if (s->needzero)
 		memset((void *)s->startaddr, 0, s->elemsize);
+	s->largetype = t;
 	return (void *)s->startaddr;
 }
 
@@ -140,9 +153,10 @@ static inline void *malloc_tiny(gmi_mcache *c, size_t size)
 		return (void *)(c->tiny + off);
 	}
 	gmi_spanclass spc = gmi_make_spanclass(GMI_TINY_SIZE_CLASS, 1);
+	gmi_mspan *s;
 	uintptr_t v = gmi_next_free_fast(c->alloc[spc]);
 	if (__builtin_expect(v == 0, 0)) {
-		v = (uintptr_t)malloc_small_slow(c, GMI_TINY_SIZE, spc);
+		v = malloc_small_slow(c, GMI_TINY_SIZE, spc, &s);
 		if (v == 0)
 			return NULL;
 	}
@@ -156,43 +170,66 @@ static inline void *malloc_tiny(gmi_mcache *c, size_t size)
 	return (void *)v;
 }
 
-/* a small object from the cached span: the fast path */
-static inline void *malloc_small(gmi_mcache *c, size_t size, bool noscan)
+/* a small object from the cached span: the fast path; *span gets its span */
+static inline uintptr_t malloc_small(gmi_mcache *c, size_t size, bool noscan,
+				     gmi_mspan **span)
 {
 	gmi_spanclass spc = gmi_make_spanclass(gmi_size_to_class(size), noscan);
 	gmi_mspan *s = c->alloc[spc];
 	uintptr_t v = gmi_next_free_fast(s);
 	if (__builtin_expect(v == 0, 0))
-		return malloc_small_slow(c, size, spc);
+		return malloc_small_slow(c, size, spc, span);
 	if (s->needzero)
 		memset((void *)v, 0, s->elemsize);
-	return (void *)v;
+	*span = s;
+	return v;
 }
 
-void *gmi_mallocgc(size_t size, bool noscan)
+/* a small object with pointers: its bits in the span, or a header */
+static void *malloc_small_scan(gmi_mcache *c, size_t size, const gm_type *t)
+{
+	gmi_mspan *s;
+	if (gmi_heap_bits_in_span(size)) {
+		uintptr_t v = malloc_small(c, size, false, &s);
+		if (v != 0)
+			gmi_heap_bits_write(s, v, size, t);
+		return (void *)v;
+	}
+	uintptr_t v = malloc_small(c, size + GMI_MALLOC_HEADER_SIZE, false, &s);
+	if (v == 0)
+		return NULL;
+	*(const gm_type **)v = t;
+	return (void *)(v + GMI_MALLOC_HEADER_SIZE);
+}
+
+/* Go's mallocgc: t is NULL for pointer-free memory */
+static void *malloc_gc(size_t size, const gm_type *t)
 {
 	gmi_mcache *c = gmi_tls_mcache;
-	if (size <= GMI_MAX_SMALL_SIZE) {
+	if (size <= GMI_MAX_SMALL_SIZE - GMI_MALLOC_HEADER_SIZE) {
 		if (size == 0)
 			return &malloc_zerobase;
-		if (noscan && size < GMI_TINY_SIZE)
+		if (t != NULL)
+			return malloc_small_scan(c, size, t);
+		if (size < GMI_TINY_SIZE)
 			return malloc_tiny(c, size);
-		return malloc_small(c, size, noscan);
+		gmi_mspan *s;
+		return (void *)malloc_small(c, size, true, &s);
 	}
 	if (size > GMI_MAX_ALLOC)
 		return malloc_fail(EOVERFLOW, "allocation size out of range "
 				   "(%zu bytes; the most is 2^48)", size);
-	return malloc_large(c, size, noscan);
+	return malloc_large(c, size, t);
 }
 
 void *gm_alloc_noscan(size_t size)
 {
-	return gmi_mallocgc(size, true);
+	return malloc_gc(size, NULL);
 }
 
 void *gm_new(const gm_type *t)
 {
-	return gmi_mallocgc(t->size, t->nptrs == 0);
+	return malloc_gc(t->size, t->nptrs ? t : NULL);
 }
 
 void *gm_new_array(const gm_type *t, size_t n)
@@ -201,7 +238,7 @@ void *gm_new_array(const gm_type *t, size_t n)
 		return malloc_fail(EOVERFLOW, "gm_new_array: %zu elements of %zu bytes "
 				   "overflow the largest allocation (2^48 bytes)",
 				   n, t->size);
-	return gmi_mallocgc(t->size * n, t->nptrs == 0);
+	return malloc_gc(t->size * n, t->nptrs ? t : NULL);
 }
 
 size_t gm_object_size(const void *p)

@@ -15,7 +15,10 @@
 bool gmi_malloc_init(gm_oom_policy on_oom);
 void gmi_malloc_shutdown(void);
 bool gmi_malloc_is_inited(void);
-/* Go's mallocgc: zeroed memory for size bytes; noscan when pointer-free */
-void *gmi_mallocgc(size_t size, bool noscan);
+/* Set by the collector: called at the start of every allocation slow path
+ * (a cache refill or a large object) with the bytes of the span about to be
+ * taken: the collector's safepoint, proportional sweeping and the trigger
+ * test (Go's mallocgc: deductSweepCredit, then shouldhelpgc -> gcStart). */
+extern void (*gmi_alloc_slow_hook)(size_t bytes);
 
 #endif

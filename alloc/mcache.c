@@ -86,12 +86,25 @@ void gmi_mcache_flush_stats(gmi_mcache *c)
 	mcache_flush_tiny(c);
 }
 
+/* Take back the unused slots refill counted as live, unless the span was
+ * cached before the current cycle (its live bytes were recomputed at mark
+ * termination): Go's releaseAll dHeapLive. */
+static void mcache_unlive(gmi_mspan *s, uint32_t hsg)
+{
+	if (atomic_load_explicit(&s->sweepgen, memory_order_relaxed) == hsg + 1)
+		return;
+	atomic_fetch_sub_explicit(&gmi_heap.stats.heap_live,
+				  (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize,
+				  memory_order_relaxed);
+}
+
 /* Go's mcache.refill; false when the heap cannot grow */
 static bool mcache_refill(gmi_mcache *c, gmi_spanclass spc)
 {
 	gmi_mspan *s = c->alloc[spc];
 	if (s != &gmi_emptyspan) {
 		mcache_count_span(s);
+		mcache_unlive(s, atomic_load_explicit(&gmi_heap.sweepgen, memory_order_relaxed));
 		gmi_central_uncache_span(&gmi_heap.central[spc], s);
 		c->alloc[spc] = &gmi_emptyspan;
 	}
@@ -103,6 +116,10 @@ static bool mcache_refill(gmi_mcache *c, gmi_spanclass spc)
 	atomic_store_explicit(&s->sweepgen, sg + 3, memory_order_relaxed);
 	s->alloc_count_before_cache = s->alloc_count;
 	c->alloc[spc] = s;
+	/* Go's refill: count the whole span as live until it is released */
+	atomic_fetch_add_explicit(&gmi_heap.stats.heap_live,
+				  (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize,
+				  memory_order_relaxed);
 	return true;
 }
 
@@ -131,6 +148,7 @@ gmi_mspan *gmi_mcache_alloc_large(gmi_mcache *c, size_t npages, bool noscan)
 	s->freeindex = 1;
 	s->alloc_count = 1;
 	gmi_heapstats *st = &gmi_heap.stats;
+	atomic_fetch_add_explicit(&st->heap_live, (int64_t)s->elemsize, memory_order_relaxed);
 	atomic_fetch_add_explicit(&st->large_alloc, s->elemsize, memory_order_relaxed);
 	atomic_fetch_add_explicit(&st->large_alloc_count, 1, memory_order_relaxed);
 	/* Visible to the sweeper in the swept full set (Go's allocLarge). */
@@ -141,11 +159,13 @@ gmi_mspan *gmi_mcache_alloc_large(gmi_mcache *c, size_t npages, bool noscan)
 
 void gmi_mcache_release_all(gmi_mcache *c)
 {
+	uint32_t hsg = atomic_load_explicit(&gmi_heap.sweepgen, memory_order_relaxed);
 	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++) {
 		gmi_mspan *s = c->alloc[i];
 		if (s == &gmi_emptyspan)
 			continue;
 		mcache_count_span(s);
+		mcache_unlive(s, hsg);
 		gmi_central_uncache_span(&gmi_heap.central[i], s);
 		c->alloc[i] = &gmi_emptyspan;
 	}

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "alloc/heapbits.h"
 #include "alloc/mheap.h"
 #include "alloc/os.h"
 
@@ -130,6 +131,8 @@ gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
 	uint32_t sg = atomic_load_explicit(&h->sweepgen, memory_order_relaxed);
 	gmi_span_init(s, base, npages, spc, sg);
 	s->needzero = gmi_arena_alloc_needs_zero(base, npages);
+	if (s->needzero && gmi_span_has_heap_bits(s))
+		memset(gmi_span_heap_bits(s), 0, npages * GMI_PAGE_SIZE / 64);
 	gmi_arena_set_spans(base, npages, s);
 	atomic_store_explicit(&s->state, GMI_SPAN_INUSE, memory_order_release);
 	pthread_mutex_unlock(&h->lock);

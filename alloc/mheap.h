@@ -82,6 +82,7 @@ typedef struct gmi_mspan {
 	uint64_t *gcmark_bits;  /* set atomically by the collector */
 
 	_Atomic uint32_t sweepgen;
+	const struct gm_type *largetype; /* a large scan object's type */
 	struct gmi_mspan *next; /* fixalloc free list */
 	uint64_t bits[2][GMI_SPAN_BITWORDS];
 } gmi_mspan;
@@ -178,6 +179,13 @@ typedef struct gmi_region {
 /* Allocation and free counters (Go's consistentHeapStats, simplified):
  * atomic, relaxed; mallocs are flushed from mcaches at refill. */
 typedef struct gmi_heapstats {
+	/* Go's gcController.heapLive: bytes in spans handed to mcaches (the
+	 * whole span counts at refill; unused slots are taken back at
+	 * release) plus large objects, reset to the marked bytes at mark
+	 * termination */
+	_Atomic int64_t heap_live;
+	/* pages swept since the last mark termination (Go's pagesSwept) */
+	_Atomic uint64_t pages_swept;
 	_Atomic uint64_t small_alloc_count[GMI_NUM_SIZE_CLASSES];
 	_Atomic uint64_t small_free_count[GMI_NUM_SIZE_CLASSES];
 	_Atomic uint64_t large_alloc, large_alloc_count;

@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "alloc/heapbits.h"
 #include "alloc/mheap.h"
 
 void gmi_span_init(gmi_mspan *s, uintptr_t base, size_t npages,
@@ -34,7 +35,14 @@ void gmi_span_init(gmi_mspan *s, uintptr_t base, size_t npages,
 	} else {
 		s->elemsize = gmi_class_to_size[c];
 		s->nelems = gmi_class_nelems(c);
+		/* the pointer bitmap takes the span's last bytes / 64 (Go's
+		 * initSpan with heapBitsInSpan) */
+		if (!gmi_spanclass_noscan(spc) && gmi_heap_bits_in_span(s->elemsize)) {
+			size_t bytes = npages * GMI_PAGE_SIZE;
+			s->nelems = (uint16_t)((bytes - bytes / 64) / s->elemsize);
+		}
 	}
+	s->largetype = NULL;
 	s->limit = base + (size_t)s->nelems * s->elemsize;
 	s->freeindex = 0;
 	s->alloc_count = 0;
@@ -116,6 +124,7 @@ bool gmi_span_sweep(gmi_mspan *s, bool preserve)
 {
 	gmi_mheap *h = &gmi_heap;
 	unsigned nalloc = span_count_marked(s);
+	atomic_fetch_add_explicit(&h->stats.pages_swept, s->npages, memory_order_relaxed);
 	if (gmi_spanclass_sizeclass(s->spanclass) == 0)
 		return span_sweep_large(s, nalloc, preserve);
 

@@ -83,6 +83,9 @@ const gm_type *gm_type_new(const char *name, size_t size,
 	t->nptrs = nptrs;
 	t->ptr_offsets = offs;
 	t->ptrdata = nptrs ? offs[nptrs - 1] + sizeof(void *) : 0;
+	if (size <= 512)
+		for (size_t i = 0; i < nptrs; i++)
+			t->small_mask |= (uint64_t)1 << (offs[i] / sizeof(void *));
 	t->next = atomic_load_explicit(&type_all, memory_order_relaxed);
 	while (!atomic_compare_exchange_weak_explicit(&type_all, &t->next, t,
 						      memory_order_release,

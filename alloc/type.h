@@ -5,6 +5,7 @@
 #define GOMEM_ALLOC_TYPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gomem.h"
 
@@ -16,6 +17,9 @@ struct gm_type {
 	size_t ptrdata;       /* bytes of the prefix that holds pointers */
 	size_t nptrs;
 	const size_t *ptr_offsets; /* ascending byte offsets of pointer slots */
+	/* for types of at most 512 bytes: bit i set when word i is a pointer
+	 * (Go's gcdata ptrmask, in one word) */
+	uint64_t small_mask;
 	const struct gm_type *next; /* every type made, newest first */
 };
 
