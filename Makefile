@@ -6,8 +6,10 @@
 #   make test          build, run every suite with ctest, then build the same
 #                      suites with AddressSanitizer + UBSan in build-asan/ and
 #                      run them again; both must pass
-#   make bench         build, run the allocation benchmarks with gomem-bench;
-#                      results go to results/<timestamp>/
+#   make bench         build, run the benchmarks with gomem-bench (results in
+#                      results/<name>/, results/latest points there), draw the
+#                      figures, write report.md and report.html, say where
+#   make bench QUICK=1 the same as a smoke test: 2 short repetitions (< 1 min)
 #   make install       install into $(PREFIX) (default /usr/local); DESTDIR honoured
 #   make clean         remove build/ and build-asan/
 #   make test-release  only the first half of make test; make test-asan the second
@@ -18,6 +20,10 @@
 #   BUILD_TYPE  CMake build type of build/        (Release)
 #   ASAN_BUILD_TYPE  build type of build-asan/    (Debug: asserts stay on)
 #   BENCH_ARGS  extra arguments for gomem-bench run, e.g. --benchmark_filter=tiny
+#               or --gogc=50,100,200 (not --out: see BENCH_NAME)
+#   BENCH_NAME  write results/$(BENCH_NAME) instead of results/<time>-<revision>
+#   QUICK=1     make bench with --benchmark_min_time=$(QUICK_MIN_TIME) and
+#               2 repetitions: checks the pipeline, not the numbers
 #   PEERS=1     also install the peer allocators (libgc, jemalloc, mimalloc,
 #               tcmalloc, Go) that the benchmarks can compare against
 #   JOBS        parallel build and test jobs      (2)
@@ -29,6 +35,8 @@ BUILD_TYPE      ?= Release
 ASAN_BUILD_TYPE ?= Debug
 SANITIZE        ?= address,undefined
 BENCH_ARGS      ?=
+BENCH_NAME      ?=
+QUICK           ?=
 PEERS           ?=
 JOBS            ?= 2
 WERROR          ?= $(if $(filter true,$(CI)),ON,OFF)
@@ -36,6 +44,15 @@ WERROR          ?= $(if $(filter true,$(CI)),ON,OFF)
 BUILD      := build
 BUILD_ASAN := build-asan
 DEPS_FLAGS := $(if $(filter 1 yes true on ON,$(PEERS)),--peers)
+
+# make bench: QUICK=1 goes first so that BENCH_ARGS can override it.
+# 0.05 s per repetition, 2 repetitions (the fewest that give a median and a
+# range): about 5 s for the allocation suite on 2 cores.
+QUICK_MIN_TIME := 0.05
+QUICK_ARGS := --benchmark_min_time=$(QUICK_MIN_TIME) --benchmark_repetitions=2
+BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_ARGS)) \
+                  $(if $(BENCH_NAME),--name $(BENCH_NAME)) $(BENCH_ARGS)
+GOMEM_BENCH := ./$(BUILD)/gomem-bench
 
 CMAKE_COMMON := -DGOMEM_WERROR=$(WERROR) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 # --no-tests=error: a build that registered no test fails instead of passing.
@@ -69,7 +86,12 @@ test-asan: deps
 bench: build
 	@test -x $(BUILD)/gomem-bench || { echo "make bench: $(BUILD)/gomem-bench was not built" \
 	  "(is GOMEM_BUILD_BENCH off in $(BUILD)/CMakeCache.txt?)" >&2; exit 1; }
-	./$(BUILD)/gomem-bench run $(BENCH_ARGS)
+	$(GOMEM_BENCH) run $(BENCH_RUN_ARGS)
+	@dir=results/$(or $(BENCH_NAME),$$(readlink results/latest)) && \
+	echo "$(GOMEM_BENCH) plot $$dir" && $(GOMEM_BENCH) plot "$$dir" && \
+	echo "$(GOMEM_BENCH) report $$dir" && $(GOMEM_BENCH) report "$$dir" && \
+	echo && echo "make bench: the report is $$dir/report.html (and report.md;" \
+	  "figures in $$dir/plots/)"
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gomem.h"
+
 /* Hand every span the calling thread's cache holds back to the mcentrals
  * (Go's mcache.releaseAll), flushing its stats.  The thread stays attached
  * and refills on its next allocation. */
@@ -28,5 +30,12 @@ void gmi_sweep_all_unmarked(void);
  * thread may allocate until every helper has returned. */
 void gmi_sweep_start_unmarked(void);
 void gmi_sweep_help(void);
+
+/* The allocator's fields of runtime.MemStats (alloc/stats.c): every field
+ * of *ms is written, the collector's ones (next_gc, last_gc, pauses,
+ * num_gc, num_forced_gc, gc_cpu_fraction) as 0; all of them 0 before
+ * gm_init and after gm_shutdown.  gm_read_memstats (gc/mstats.c) fills in
+ * the collector's fields after it. */
+void gmi_alloc_read_memstats(gm_memstats *ms);
 
 #endif

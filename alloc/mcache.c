@@ -145,7 +145,7 @@ gmi_mspan *gmi_mcache_alloc_large(gmi_mcache *c, size_t npages, bool noscan)
 	gmi_mspan *s = gmi_heap_alloc_span(npages, spc);
 	if (s == NULL)
 		return NULL;
-	s->freeindex = 1;
+	gmi_span_set_freeindex(s, 1);
 	s->alloc_count = 1;
 	gmi_heapstats *st = &gmi_heap.stats;
 	atomic_fetch_add_explicit(&st->heap_live, (int64_t)s->elemsize, memory_order_relaxed);

@@ -46,7 +46,7 @@ static inline uintptr_t gmi_next_free_fast(gmi_mspan *s)
 			     (freeidx % 64 == 0 && freeidx != s->nelems), 0))
 		return 0;
 	s->alloc_cache = cache >> bit >> 1; /* bit + 1 may be 64 */
-	s->freeindex = (uint16_t)freeidx;
+	gmi_span_set_freeindex(s, freeidx);
 	s->alloc_count++;
 	return s->startaddr + result * s->elemsize;
 }

@@ -77,7 +77,7 @@ static gmi_mspan *central_sweep_for_space(gmi_mcentral *c, uint32_t sg)
 		gmi_span_sweep(s, true);
 		if (gmi_span_next_free_index(s) != s->nelems) {
 			/* undo the probe: the cache will be primed below */
-			s->freeindex = 0;
+			gmi_span_set_freeindex(s, 0);
 			gmi_span_refill_alloc_cache(s, 0);
 			return s;
 		}

@@ -87,12 +87,22 @@ typedef struct gmi_mspan {
 	uint64_t bits[2][GMI_SPAN_BITWORDS];
 } gmi_mspan;
 
+/* freeindex and alloc_bits are written by the span's owner and read by
+ * other threads (gm_object_size, conservative scanning), so every write is
+ * a relaxed (freeindex, bit words) or release (alloc_bits) atomic store
+ * and foreign reads are atomic loads (Go's freeIndexForScan). */
+static inline void gmi_span_set_freeindex(gmi_mspan *s, uintptr_t v)
+{
+	__atomic_store_n(&s->freeindex, (uint16_t)v, __ATOMIC_RELAXED);
+}
+
 /* true when object index i of s is allocated (Go's !mspan.isFree) */
 static inline bool gmi_span_is_allocated(const gmi_mspan *s, uintptr_t i)
 {
-	if (i < s->freeindex)
+	if (i < __atomic_load_n(&s->freeindex, __ATOMIC_RELAXED))
 		return true;
-	return (s->alloc_bits[i / 64] >> (i % 64)) & 1;
+	const uint64_t *bits = __atomic_load_n(&s->alloc_bits, __ATOMIC_ACQUIRE);
+	return (__atomic_load_n(&bits[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
 }
 
 /* object index of p, which lies in [startaddr, limit) */

@@ -44,7 +44,7 @@ void gmi_span_init(gmi_mspan *s, uintptr_t base, size_t npages,
 	}
 	s->largetype = NULL;
 	s->limit = base + (size_t)s->nelems * s->elemsize;
-	s->freeindex = 0;
+	gmi_span_set_freeindex(s, 0);
 	s->alloc_count = 0;
 	s->alloc_count_before_cache = 0;
 	memset(s->bits, 0, sizeof s->bits);
@@ -69,7 +69,7 @@ uintptr_t gmi_span_next_free_index(gmi_mspan *s)
 	while (cache == 0) {
 		idx = (idx + 64) & ~(uintptr_t)63;
 		if (idx >= n) {
-			s->freeindex = (uint16_t)n;
+			gmi_span_set_freeindex(s, n);
 			return n;
 		}
 		gmi_span_refill_alloc_cache(s, (unsigned)(idx / 64));
@@ -78,14 +78,14 @@ uintptr_t gmi_span_next_free_index(gmi_mspan *s)
 	unsigned bit = (unsigned)__builtin_ctzll(cache);
 	uintptr_t result = idx + bit;
 	if (result >= n) {
-		s->freeindex = (uint16_t)n;
+		gmi_span_set_freeindex(s, n);
 		return n;
 	}
 	s->alloc_cache = cache >> bit >> 1;
 	idx = result + 1;
 	if (idx % 64 == 0 && idx != n)
 		gmi_span_refill_alloc_cache(s, (unsigned)(idx / 64));
-	s->freeindex = (uint16_t)idx;
+	gmi_span_set_freeindex(s, idx);
 	return result;
 }
 
@@ -136,11 +136,12 @@ bool gmi_span_sweep(gmi_mspan *s, bool preserve)
 		s->needzero = true;
 	}
 	uint64_t *old = s->alloc_bits;
-	s->alloc_bits = s->gcmark_bits;
+	__atomic_store_n(&s->alloc_bits, s->gcmark_bits, __ATOMIC_RELEASE);
 	s->gcmark_bits = old;
-	memset(s->gcmark_bits, 0, GMI_SPAN_BITWORDS * sizeof(uint64_t));
+	for (unsigned w = 0; w < GMI_SPAN_BITWORDS; w++) /* readers may hold old */
+		__atomic_store_n(&old[w], 0, __ATOMIC_RELAXED);
 	s->alloc_count = (uint16_t)nalloc;
-	s->freeindex = 0;
+	gmi_span_set_freeindex(s, 0);
 	gmi_span_refill_alloc_cache(s, 0);
 
 	uint32_t sg = atomic_load_explicit(&h->sweepgen, memory_order_relaxed);

@@ -1,6 +1,7 @@
 /*
- * stats.c — gm_read_memstats: runtime.MemStats from the heap's counters
- * (mstats.go, readmemstats_m).
+ * stats.c — gmi_alloc_read_memstats: the allocator's part of
+ * runtime.MemStats from the heap's counters (mstats.go, readmemstats_m).
+ * gm_read_memstats (gc/mstats.c) adds the collector's fields.
  *
  * Sources, as Go's:
  * 1. Object counts: per-class small allocations (flushed from each mcache
@@ -15,6 +16,7 @@
  */
 #include <string.h>
 
+#include "alloc/gmi.h"
 #include "alloc/malloc.h"
 #include "alloc/mcache.h"
 
@@ -71,7 +73,7 @@ static void stats_pages(gm_memstats *ms)
 		  ms->other_sys;
 }
 
-void gm_read_memstats(gm_memstats *ms)
+void gmi_alloc_read_memstats(gm_memstats *ms)
 {
 	memset(ms, 0, sizeof *ms);
 	if (!gmi_malloc_is_inited())

@@ -13,7 +13,13 @@
 #include <string.h>
 
 #include "alloc/malloc.h"
+#include "gc/gc.h"
+#include "gc/mstats.h"
+#include "gc/pacer.h"
 #include "gc/proc.h"
+#include "gc/roots.h"
+#include "gc/trace.h"
+#include "gc/workbuf.h"
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool init_done;
@@ -81,6 +87,20 @@ static int init_check_config(const gm_config *cfg)
 	return init_fail(GM_EINVAL, what);
 }
 
+/* step 2: every module, in dependency order; false if the OS refused */
+static bool init_modules(const gm_config *cfg)
+{
+	if (!gmi_malloc_init(cfg->on_oom))
+		return false;
+	gmi_config = *cfg; /* the collector's threads read procs and the hook */
+	if (!gmi_proc_init() || !gmi_roots_init() || !gmi_workbuf_init())
+		return false;
+	gmi_pacer_init(cfg->gc_percent, cfg->memory_limit);
+	gmi_mstats_init();
+	gmi_trace_init(cfg->gctrace);
+	return gmi_gc_init();
+}
+
 int gm_init(const gm_config *cfg)
 {
 	gm_config def;
@@ -91,8 +111,7 @@ int gm_init(const gm_config *cfg)
 	pthread_mutex_lock(&init_lock);
 	int err = init_done ? init_fail(GM_EALREADY, "gm_init") : init_check_config(cfg);
 	if (err == GM_OK) {
-		if (gmi_malloc_init(cfg->on_oom)) {
-			gmi_config = *cfg;
+		if (init_modules(cfg)) {
 			init_done = true;
 			init_last_err = GM_OK;
 		} else {
@@ -113,7 +132,10 @@ void gm_shutdown(void)
 {
 	pthread_mutex_lock(&init_lock);
 	if (init_done) {
+		gmi_gc_shutdown();
 		gmi_proc_shutdown();
+		gmi_roots_shutdown();
+		gmi_workbuf_shutdown();
 		gmi_malloc_shutdown();
 		init_done = false;
 	}

@@ -1,17 +1,146 @@
 /*
- * proc.h — threads (Go's Ms holding Ps): attach, detach, and what the
- * collector will add (safepoints, stopping the world).
+ * proc.h — threads (Go's Ms holding Ps), safepoints and stopping the world
+ * (the parts of Go's proc.go that matter here).
  */
 #ifndef GOMEM_GC_PROC_H
 #define GOMEM_GC_PROC_H
 
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "gc/workbuf.h"
 #include "gomem.h"
+
+struct gmi_mcache;
+
+/* Bits of gm_safepoint_pending_ (gomem.h): the inline gm_safepoint takes
+ * the slow path when any is set.  Bit 0 is proc.c's; the collector may
+ * define more (a stack-scan request, say) and act on them in
+ * gm_safepoint_slow_. */
+#define GMI_SAFEPOINT_STOP 1 /* a stop of the world is requested or in force */
+
+/* Go's M/P status, as the collector sees a thread. */
+enum gmi_thread_status {
+	GMI_THREAD_RUNNING = 0, /* may touch the heap at any moment */
+	GMI_THREAD_PARKED = 1,  /* stopped at a safepoint while the world stops */
+	GMI_THREAD_BLOCKED = 2, /* inside gm_blocking_enter/leave */
+};
+/* Or'ed onto GMI_THREAD_BLOCKED by a stopper that counted the thread as
+ * stopped (Go's P taken from _Psyscall): the thread cannot leave its
+ * blocking region until the restart clears it.  gmi_thread_status masks it. */
+#define GMI_THREAD_CLAIMED 0x10
+
+/* 64 words (512 bytes): room for the spilling function's frame, which
+ * holds every callee-saved register (x86-64: 6, AArch64: 20) plus the
+ * return address, frame record and alignment; measured at 10 to 14 words
+ * on x86-64 (gcc 12, -O0 to -O3, with and without sanitizers).  A larger
+ * frame is an internal error (gmi_throw), never a silent loss. */
+#define GMI_SPILL_WORDS 64
+
+/*
+ * A thread's registers as they were when it last parked or blocked.  The
+ * jmp_buf alone is not enough: glibc mangles the frame pointer register in
+ * it (PTR_MANGLE), and a callee's setjmp sees the callee's own values of
+ * registers its prologue already reused.  So the spilling function also
+ * forces its prologue to push every callee-saved register
+ * (__builtin_unwind_init) and copies its whole frame here: the caller's
+ * register values are all in frame[0, nframe).
+ */
+typedef struct gmi_regs {
+	jmp_buf jb;                        /* setjmp at the spill */
+	size_t nframe;                     /* words of frame[] in use */
+	uintptr_t frame[GMI_SPILL_WORDS];  /* the spilling frame; rest zero */
+} gmi_regs;
+
+/*
+ * An attached thread.  Fields marked "stop" are written by the thread itself
+ * while it is RUNNING, just before it parks or blocks (the status store is
+ * the release), and read by the collector only while the world is stopped
+ * and the thread is PARKED or BLOCKED (the stopper's load or claim of the
+ * status is the acquire).
+ * inv:spill-owner stack_sp and regs are written only by the owner while
+ *                 its status is RUNNING, so never while anyone reads them
+ */
+typedef struct gmi_thread {
+	struct gmi_mcache *mcache;   /* owner; read by the collector in a stop */
+	uintptr_t stack_base;        /* highest address of the stack; set at attach */
+	uintptr_t stack_limit;       /* lowest address of the stack; set at attach */
+	uintptr_t stack_sp;          /* stop: the caller's stack pointer at the
+				      * call that parked or blocked it */
+	gmi_regs regs;               /* stop: callee-saved registers spilled */
+	int status;                  /* enum gmi_thread_status, maybe with
+				      * GMI_THREAD_CLAIMED; __atomic seq_cst:
+				      * the owner stores, a stopper claims
+				      * with CAS (see proc.c) */
+	gmi_gcwork gcw;              /* owner, or the collector during a stop */
+	struct gmi_thread *next;     /* all attached threads; scheduler lock,
+				      * and stable while the world is stopped */
+} gmi_thread;
 
 extern gm_config gmi_config;
 bool gmi_is_inited(void);
-/* at gm_shutdown: detach the caller; any other attached thread is misuse */
+
+/* The calling thread's record, or NULL when it is not attached. */
+gmi_thread *gmi_thread_current(void);
+/* t's status (enum gmi_thread_status, the claim bit masked off). */
+int gmi_thread_status(const gmi_thread *t);
+
+/* Bring the scheduler up and down (gm_init / gm_shutdown).  Shutdown
+ * detaches the caller; any other attached thread is misuse.  (A thread
+ * that ends while attached is detached as it exits.) */
+bool gmi_proc_init(void);
 void gmi_proc_shutdown(void);
+
+/* Stop the world (Go's stopTheWorldWithSema): returns when every attached
+ * thread other than the caller is parked at a safepoint or blocked.  The
+ * caller may be attached or not.  If another thread is stopping the world,
+ * the caller first parks as at a safepoint until that stop ends.  Returns
+ * the monotonic time (ns since gm_init) at which the stop was requested
+ * (after any wait for another stopper).  Not nestable: calling it while
+ * holding the world, or inside a blocking region, is misuse. */
+int64_t gmi_stw_stop(void);
+/* Restart the world; returns the monotonic time at which it restarted. */
+int64_t gmi_stw_start(void);
+/* true while the world is stopped by the calling thread */
+bool gmi_stw_held(void);
+
+/* While the world is stopped: call fn for every attached thread, the caller
+ * included (its stack pointer and registers recorded by gmi_stw_stop). */
+void gmi_proc_for_each(void (*fn)(gmi_thread *t, void *ctx), void *ctx);
+size_t gmi_proc_count(void);
+
+/* The range of t's stack to scan: [lo, hi) from its recorded stack pointer
+ * (the caller's sp at the gomem call that parked or blocked it, so gomem's
+ * own frames are not included) to its base.  While the world is stopped. */
+void gmi_thread_stack_range(const gmi_thread *t, uintptr_t *lo, uintptr_t *hi);
+/* The range holding t's spilled registers: [lo, hi) inside t->regs (the
+ * jmp_buf and the used part of the frame copy).  Scan it with the stack;
+ * scanning all of t->regs is also correct (the unused tail is zero). */
+void gmi_thread_regs_range(const gmi_thread *t, uintptr_t *lo, uintptr_t *hi);
+
+/* Scan [lo, hi) word by word (8-byte aligned words inside the range): fn
+ * gets every word's value.  Safe on other threads' stacks and under the
+ * sanitizers: the reads are relaxed atomic loads in a function that is
+ * neither instrumented (ASan redzones, TSan) nor inlined. */
+void gmi_scan_words(uintptr_t lo, uintptr_t hi,
+		    void (*fn)(uintptr_t word, void *ctx), void *ctx);
+
+/* Start a collector thread (mark worker, sweeper, scavenger): it calls the
+ * configured thread-start hook with role and index first, then fn(arg).
+ * role must outlive the thread (a string literal: the hook may keep it).
+ * The thread is named "gm-<role><index>" and starts with every signal
+ * blocked.  false when the thread could not be created. */
+bool gmi_spawn(const char *role, int index, void *(*fn)(void *), void *arg,
+	       pthread_t *out);
+
+/* Nanoseconds on CLOCK_MONOTONIC since gm_init, and CPU time of the calling
+ * thread. */
+int64_t gmi_nanotime(void);
+int64_t gmi_thread_cputime(void);
+/* Wall clock, ns since the epoch (for MemStats.LastGC / PauseEnd). */
+uint64_t gmi_unixnano(void);
 
 #endif

@@ -27,6 +27,10 @@ typedef struct gmb_command {
 
 int gmb_cmd_run(int argc, char **argv);
 int gmb_cmd_list(int argc, char **argv);
+int gmb_cmd_topology(int argc, char **argv);
+int gmb_cmd_compare(int argc, char **argv); /* compare.c */
+int gmb_cmd_plot(int argc, char **argv);    /* plot.c */
+int gmb_cmd_report(int argc, char **argv);  /* report.c */
 
 /* The program's argv[0], for messages and Google Benchmark's context. */
 extern const char *gmb_argv0;

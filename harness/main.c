@@ -18,10 +18,18 @@
 const char *gmb_argv0 = "gomem-bench";
 
 static const gmb_command commands[] = {
-	{"run", "run the benchmarks; write Google Benchmark JSON and print "
-		"gomem against glibc", gmb_cmd_run},
+	{"run", "run the benchmarks under each configuration; write "
+		"results/<name>/", gmb_cmd_run},
 	{"list", "list the registered workloads and their benchmarks",
 	 gmb_cmd_list},
+	{"topology", "show the CPU and NUMA topology, and where --pin puts "
+		     "threads", gmb_cmd_topology},
+	{"compare", "compare two results directories: medians, change, "
+		    "Mann-Whitney U test", gmb_cmd_compare},
+	{"plot", "draw a results directory's figures with gnuplot",
+	 gmb_cmd_plot},
+	{"report", "write DIR/report.md and a self-contained "
+		   "DIR/report.html", gmb_cmd_report},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,65 +1,101 @@
 /*
- * run.c — `gomem-bench run`: run the registered benchmarks, write Google
- * Benchmark JSON to DIR/alloc.json, print gomem against glibc.
+ * run.c — `gomem-bench run`: run the registered benchmarks under each
+ * configuration of the settings given, each in a fresh process, and write
+ * the results directory (results.h, results/README.md).
  *
- * 1. Parse the command line: --out DIR, --help, and Google Benchmark's own
- *    --benchmark_* flags, passed through.  --benchmark_out,
+ * 1. Parse the command line: --out DIR / --name NAME, the settings lists
+ *    (settings.h), --pin / --membind (topology.h), and Google Benchmark's
+ *    own --benchmark_* flags, passed through.  --benchmark_out,
  *    --benchmark_out_format and --benchmark_list_tests belong to the
- *    runner and are refused.
- * 2. Check DIR (results.c): it must be absent or empty.
- * 3. Hand the flags to Google Benchmark, with --benchmark_repetitions=5
- *    unless given, and --benchmark_out=DIR/.alloc.json.partial in JSON.
- * 4. gm_init with the configuration the environment gives (GOGC,
- *    GOMEMLIMIT, GODEBUG), as a Go program would start.
- * 5. Register the workloads, record the context (versions, build,
- *    revision, configuration) in the JSON, create DIR, run everything.
- * 6. Rename the JSON into place; print its path and the summary table.
- * Exit status: 0, 1 when the run failed or a benchmark reported an error
- * (results are still kept then), 2 for a bad command line or environment.
+ *    runner and are refused.  With --child-config this process is a child
+ *    and run_child.c takes over.
+ * 2. Refuse early, before anything is written: expand the settings into
+ *    configurations and resolve each against the environment (a malformed
+ *    GOGC that no --gogc overrides is an error), check the flags with
+ *    Google Benchmark, check that some benchmark matches the filter, and
+ *    that the system can apply --pin / --membind.
+ * 3. Check DIR (absent or empty), create the temporary directory.
+ * 4. For each configuration: fork, exec this program as a child with
+ *    --child-config=TEXT and its own JSON file, wait.  A child that exits
+ *    1 had a failing benchmark (its results are kept, the run exits 1);
+ *    any other failure stops the run and removes what it wrote.
+ *    Each child also logs its collection cycles to cycles/<settings>.csv
+ *    (dropped when it had none).
+ * 5. Merge the children's JSON into bench.json, write context.json,
+ *    rename the temporary directory to DIR, and point results/latest at
+ *    it when every benchmark passed.
+ * Exit status: 0; 1 when the run failed or a benchmark reported an
+ * error; 2 for a bad command line or environment.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gmb_revision.h" /* GMB_GIT_REVISION, generated at build time */
 #include "gomem.h"
 #include "harness/cmd.h"
+#include "harness/context.h"
+#include "harness/cycles.h"
 #include "harness/results.h"
+#include "harness/run.h"
 #include "harness/shim.h"
-#include "harness/summary.h"
 #include "harness/workload.h"
 
-/* Every benchmark's results go to this one file for now: the allocation
- * benchmarks are all there is. */
-#define RUN_OUT_FILE "alloc.json"
 /* 5 repetitions: enough for a median that one noisy repetition cannot
  * move, few enough to keep a full run around a minute. */
 #define RUN_REPETITIONS "5"
-/* Version of what gomem adds to Google Benchmark's JSON context. */
-#define RUN_SCHEMA_VERSION "1"
 
-typedef struct run_opts {
-	const char *out;   /* --out DIR, or NULL for results/<UTC time> */
-	bool help;
-	char **bench;      /* flags for Google Benchmark, in order */
-	int nbench;
-	bool have_repetitions;
-} run_opts;
+/* One run of the parent: the configurations and what became of them. */
+typedef struct run_plan {
+	gmb_config *configs;   /* resolved */
+	size_t n;
+	unsigned *lib_base;    /* per configuration: collector's first slot */
+	int *status;           /* per configuration: the child's exit status */
+	unsigned registered_max; /* largest registered thread count */
+	char date[32];
+	hwloc_topology_t topo;
+} run_plan;
 
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: gomem-bench run [--out DIR] [--benchmark_* flags]\n\n"
-		"Runs every registered benchmark (gomem-bench list shows them), "
-		"writes Google\nBenchmark JSON to DIR/" RUN_OUT_FILE " and "
-		"prints, for each gomem benchmark, its\nmedian ns/op, its glibc "
-		"twin's, and the ratio gomem/glibc.\n\n"
-		"flags:\n"
-		"  --out DIR   where to write (default results/<YYYYmmdd-HHMMSS>, "
-		"UTC); created\n"
-		"              if missing; an existing non-empty DIR is refused\n"
-		"  -h, --help  this text\n\n"
-		"Google Benchmark's flags pass through, among them:\n"
+		"usage: gomem-bench run [--out DIR | --name NAME] [settings] "
+		"[placement]\n"
+		"                       [--benchmark_* flags]\n\n"
+		"Runs every registered benchmark (gomem-bench list shows them) "
+		"once per\nconfiguration, each configuration in a fresh process; "
+		"writes DIR/bench.json\n(Google Benchmark JSON, every "
+		"configuration) and DIR/context.json (machine,\nbuild, "
+		"settings, placement); prints gomem against glibc.\n\n"
+		"results:\n"
+		"  --out DIR      where to write; absent or empty (never "
+		"overwritten)\n"
+		"  --name NAME    write results/NAME (default: results/"
+		"<YYYYmmdd-HHMMSS>-<revision>,\n"
+		"                 UTC); results/latest then points at it\n\n"
+		"settings (comma-separated lists; every combination is one "
+		"configuration):\n"
+		"  --gogc=LIST        GOGC values: 25,50,100,off (default: "
+		"$GOGC, else 100)\n"
+		"  --memlimit=LIST    GOMEMLIMIT values, Go's syntax: "
+		"off,64MiB,1GiB\n"
+		"                     (default: $GOMEMLIMIT, else off)\n"
+		"  --collector=LIST   stw, dijkstra, yuasa, hybrid (default "
+		"hybrid)\n"
+		"  --procs=LIST       GOMAXPROCS analogue; 0 = online CPUs "
+		"(default 0)\n"
+		"  --threads=LIST     benchmark thread counts, replacing the "
+		"registered ones\n\n"
+		"placement (hwloc; gomem-bench topology --pin=POLICY shows "
+		"it):\n"
+		"  --pin=POLICY       " GMB_PIN_ACCEPTED " (default none)\n"
+		"  --membind=POLICY   " GMB_MEMBIND_ACCEPTED " (default none)\n"
+		"  -h, --help         this text\n\n"
+		"Google Benchmark's flags pass through to every configuration, "
+		"among them:\n"
 		"  --benchmark_filter=<regex>          which benchmarks to run\n"
 		"  --benchmark_repetitions=<n>         default " RUN_REPETITIONS
 		" here; medians are reported\n"
@@ -79,17 +115,20 @@ static void run_usage(FILE *out)
 		"--benchmark_out and --benchmark_out_format are set by run "
 		"(use --out);\n--benchmark_list_tests is gomem-bench list.\n\n"
 		"The environment configures gomem as it configures Go: GOGC, "
-		"GOMEMLIMIT,\nGODEBUG=gctrace=1.\n");
+		"GOMEMLIMIT,\nGODEBUG=gctrace=1; the settings flags override "
+		"the first two.\n");
 }
 
+/* ---- parsing ------------------------------------------------------------ */
+
 /* A flag run owns or refuses: 0 to pass it on, else an exit status. */
-static int run_check_benchmark_flag(run_opts *o, const char *arg)
+static int run_check_benchmark_flag(gmb_run_opts *o, const char *arg)
 {
 	if (gmb_flag_is(arg, "benchmark_out") ||
 	    gmb_flag_is(arg, "benchmark_out_format"))
 		return gmb_usage_error("run", "%s is set by run itself (JSON to "
-				       "DIR/" RUN_OUT_FILE "); use --out DIR",
-				       arg);
+				       "DIR/" GMB_RESULTS_BENCH "); use --out "
+				       "DIR", arg);
 	if (gmb_flag_is(arg, "benchmark_list_tests"))
 		return gmb_usage_error("run", "%s: to list the benchmarks, use "
 				       "gomem-bench list", arg);
@@ -98,24 +137,121 @@ static int run_check_benchmark_flag(run_opts *o, const char *arg)
 	return 0;
 }
 
-/* Parse argv[*i] (and its value); 0 or an exit status. */
-static int run_parse_one(run_opts *o, int argc, char **argv, int *i)
+/* The value of flag `name` at argv[*i]: "--name=V", or "--name V" (then
+ * *i moves past V).  NULL after a message when there is none. */
+static const char *run_value(int argc, char **argv, int *i, const char *name)
 {
+	const char *arg = argv[*i], *eq = strchr(arg, '=');
+	const char *v = eq != NULL ? eq + 1
+		      : *i + 1 < argc ? argv[++*i] : NULL;
+	if (v == NULL || *v == '\0') {
+		gmb_usage_error("run", "--%s needs a value", name);
+		return NULL;
+	}
+	return v;
+}
+
+/* --pin, --membind and the internal child flags: 1 when `arg` was one
+ * of them and parsed, 0 when not one, else -(exit status). */
+static int run_parse_placement(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *v;
+	if (gmb_flag_is(arg, "pin")) {
+		if ((v = run_value(argc, argv, i, "pin")) == NULL)
+			return -GMB_EXIT_USAGE;
+		if (o->have_pin || gmb_pin_parse(v, &o->pin) != 0)
+			return -gmb_usage_error("run", "--pin=%s: %s; --pin takes "
+						"one of " GMB_PIN_ACCEPTED, v,
+						o->have_pin ? "given twice"
+							    : "not a policy");
+		o->have_pin = true;
+		return 1;
+	}
+	if (gmb_flag_is(arg, "membind")) {
+		if ((v = run_value(argc, argv, i, "membind")) == NULL)
+			return -GMB_EXIT_USAGE;
+		if (o->have_membind || gmb_membind_parse(v, &o->membind) != 0)
+			return -gmb_usage_error(
+				"run", "--membind=%s: %s; --membind takes one "
+				"of " GMB_MEMBIND_ACCEPTED, v,
+				o->have_membind ? "given twice" : "not a policy");
+		o->have_membind = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The internal flags of a child: 1, 0 (not one), or -(exit status). */
+static int run_parse_child(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+	if (gmb_flag_is(arg, GMB_CHILD_CONFIG)) {
+		const char *eq = strchr(arg, '=');
+		o->child_config = eq != NULL ? eq + 1 : ""; /* "" = as given */
+		return 1;
+	}
+	if (gmb_flag_is(arg, GMB_CHILD_OUT)) {
+		o->child_out = run_value(argc, argv, i, GMB_CHILD_OUT);
+		return o->child_out != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
+	if (gmb_flag_is(arg, GMB_CHILD_CYCLES)) {
+		o->child_cycles = run_value(argc, argv, i, GMB_CHILD_CYCLES);
+		return o->child_cycles != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
+	if (gmb_flag_is(arg, GMB_CHILD_SLOTS)) {
+		const char *v = run_value(argc, argv, i, GMB_CHILD_SLOTS);
+		if (v == NULL)
+			return -GMB_EXIT_USAGE;
+		o->child_slots = (unsigned)strtoul(v, NULL, 10);
+		return 1;
+	}
+	return 0;
+}
+
+/* The settings lists: 1, 0 (not one), or -(exit status). */
+static int run_parse_settings(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	char err[600];
+	const char *arg = argv[*i], *value = NULL;
+	if (!gmb_settings_is_flag(arg))
+		return 0;
+	if (strchr(arg, '=') == NULL && *i + 1 < argc)
+		value = argv[++*i];
+	if (gmb_settings_parse(&o->settings, arg, value, err, sizeof err) != 0)
+		return -gmb_usage_error("run", "%s", err);
+	return 1;
+}
+
+/* --out and --name: 1, 0 (not one), or -(exit status). */
+static int run_parse_dir(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	if (gmb_flag_is(argv[*i], "out")) {
+		o->out = run_value(argc, argv, i, "out");
+		return o->out != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
+	if (gmb_flag_is(argv[*i], "name")) {
+		o->name = run_value(argc, argv, i, "name");
+		return o->name != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Parse argv[*i] (and its value); 0 or an exit status. */
+static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	static int (*const parsers[])(gmb_run_opts *, int, char **, int *) = {
+		run_parse_dir, run_parse_settings, run_parse_placement,
+		run_parse_child,
+	};
 	const char *arg = argv[*i];
 	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 		o->help = true;
 		return 0;
 	}
-	if (strcmp(arg, "--out") == 0) {
-		if (*i + 1 >= argc)
-			return gmb_usage_error("run", "--out needs a directory");
-		o->out = argv[++*i];
-		return 0;
-	}
-	if (strncmp(arg, "--out=", 6) == 0) {
-		o->out = arg + 6;
-		return o->out[0] ? 0 : gmb_usage_error("run", "--out= needs a "
-						       "directory");
+	for (size_t p = 0; p < sizeof parsers / sizeof *parsers; p++) {
+		int rc = parsers[p](o, argc, argv, i);
+		if (rc != 0)
+			return rc > 0 ? 0 : -rc;
 	}
 	if (gmb_flag_is_benchmark(arg)) {
 		int rc = run_check_benchmark_flag(o, arg);
@@ -123,160 +259,330 @@ static int run_parse_one(run_opts *o, int argc, char **argv, int *i)
 			o->bench[o->nbench++] = argv[*i];
 		return rc;
 	}
-	return gmb_usage_error("run", "unknown %s '%s'; run accepts --out DIR, "
-			       "--help and Google Benchmark's --benchmark_* "
-			       "flags (gomem-bench run --help lists them)",
+	return gmb_usage_error("run", "unknown %s '%s'; run accepts --out, "
+			       "--name, --gogc, --memlimit, --collector, "
+			       "--procs, --threads, --pin, --membind, --help "
+			       "and Google Benchmark's --benchmark_* flags "
+			       "(gomem-bench run --help says more)",
 			       arg[0] == '-' ? "flag" : "argument", arg);
 }
 
-static int run_parse(run_opts *o, int argc, char **argv)
+static int run_parse(gmb_run_opts *o, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		int rc = run_parse_one(o, argc, argv, &i);
 		if (rc != 0)
 			return rc;
 	}
+	if (o->out != NULL && o->name != NULL)
+		return gmb_usage_error("run", "--out and --name both say where "
+				       "to write; give one");
 	return 0;
 }
 
-/* Pass the user's flags, the default repetitions and the output file to
- * Google Benchmark.  0 or an exit status. */
-static int run_benchmark_init(run_opts *o, const char *json_tmp)
-{
-	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
-	static char format[] = "--benchmark_out_format=json";
-	char out[4200];
-	char *flags[o->nbench + 3];
-	int n = 0;
+/* ---- planning: everything that can refuse before anything is written ---- */
 
-	if ((size_t)snprintf(out, sizeof out, "--benchmark_out=%s", json_tmp) >=
-	    sizeof out)
-		return gmb_usage_error("run", "--out path is too long");
-	if (!o->have_repetitions)
-		flags[n++] = reps;
-	for (int i = 0; i < o->nbench; i++)
-		flags[n++] = o->bench[i];
-	flags[n++] = out;
-	flags[n++] = format;
-	return gmb_benchmark_init("run", flags, n);
-}
-
-/* gm_init with the environment's configuration; 0 or an exit status. */
-static int run_gomem_init(gm_config *cfg)
+/* Expand the settings and resolve each configuration against the
+ * environment; 0 or an exit status. */
+static int run_plan_configs(const gmb_run_opts *o, run_plan *p)
 {
-	gm_config_default(cfg);
-	if (cfg->env_error != GM_OK) {
-		fprintf(stderr, "gomem-bench run: %s (%s)\n",
-			gm_strerror(cfg->env_error), cfg->env_detail);
-		return GMB_EXIT_USAGE;
-	}
-	int err = gm_init(cfg);
-	if (err != GM_OK) {
-		fprintf(stderr, "gomem-bench run: gm_init: %s\n", gm_strerror(err));
-		return err == GM_EINVAL ? GMB_EXIT_USAGE : GMB_EXIT_FAIL;
+	gm_config env;
+	gm_config_default(&env);
+	p->n = gmb_settings_count(&o->settings);
+	if (p->n > GMB_CONFIGS_MAX)
+		return gmb_usage_error("run", "the settings lists make %zu "
+				       "configurations; at most %d are run at "
+				       "once", p->n, GMB_CONFIGS_MAX);
+	p->configs = calloc(p->n, sizeof *p->configs);
+	p->lib_base = calloc(p->n, sizeof *p->lib_base);
+	p->status = calloc(p->n, sizeof *p->status);
+	if (p->configs == NULL || p->lib_base == NULL || p->status == NULL)
+		gmb_fatal("out of memory for %zu configurations", p->n);
+	gmb_settings_expand(&o->settings, p->configs, p->n);
+	for (size_t i = 0; i < p->n; i++) {
+		gm_config cfg = env;
+		gmb_config_apply(&p->configs[i], &cfg);
+		if (cfg.env_error != GM_OK) {
+			fprintf(stderr, "gomem-bench run: %s (%s)\n",
+				gm_strerror(cfg.env_error), cfg.env_detail);
+			return GMB_EXIT_USAGE;
+		}
+		gmb_config_resolve(&p->configs[i], &env);
 	}
 	return 0;
 }
 
-static const char *run_collector_name(gm_collector c)
+/* gmb_list callback: count the instances, note the largest thread count
+ * ("/threads:N" in the name). */
+static void run_note_instance(const char *name, void *ctx)
 {
-	switch (c) {
-	case GM_HYBRID:
-		return "hybrid";
-	case GM_STW:
-		return "stw";
-	case GM_DIJKSTRA:
-		return "dijkstra";
-	case GM_YUASA:
-		return "yuasa";
-	}
-	return "unknown";
+	run_plan *p = ctx;
+	const char *t = strstr(name, "/threads:");
+	unsigned n = t != NULL ? (unsigned)strtoul(t + 9, NULL, 10) : 1;
+	if (n > p->registered_max)
+		p->registered_max = n;
 }
 
-/* What gomem adds to the JSON "context": enough to tell later which code,
- * build and configuration produced the numbers. */
-static void run_add_context(const gm_config *cfg)
+/* Check the flags with Google Benchmark and that the filter matches;
+ * derive each configuration's first collector slot.  0 or an exit status. */
+static int run_plan_benchmarks(const gmb_run_opts *o, run_plan *p)
 {
-	char buf[64];
-	gmb_add_context("gomem_schema_version", RUN_SCHEMA_VERSION);
-	snprintf(buf, sizeof buf, "%d.%d.%d", GM_VERSION_MAJOR,
-		 GM_VERSION_MINOR, GM_VERSION_PATCH);
-	gmb_add_context("gomem_version", buf);
-	gmb_add_context("gomem_git_revision", GMB_GIT_REVISION);
-	gmb_add_context("gomem_build_type", GMB_BUILD_TYPE);
-	gmb_add_context("gomem_compiler", GMB_COMPILER);
-#ifdef GOMEM_DEBUG
-	gmb_add_context("gomem_debug", "1");
-#else
-	gmb_add_context("gomem_debug", "0");
-#endif
-	if (cfg->gc_percent == GM_GOGC_OFF)
-		snprintf(buf, sizeof buf, "off");
-	else
-		snprintf(buf, sizeof buf, "%d", cfg->gc_percent);
-	gmb_add_context("gomem_gogc", buf);
-	if (cfg->memory_limit == GM_MEMLIMIT_OFF)
-		snprintf(buf, sizeof buf, "off");
-	else
-		snprintf(buf, sizeof buf, "%lld", (long long)cfg->memory_limit);
-	gmb_add_context("gomem_memory_limit", buf);
-	snprintf(buf, sizeof buf, "%d", cfg->procs);
-	gmb_add_context("gomem_procs", buf);
-	gmb_add_context("gomem_collector", run_collector_name(cfg->collector));
-}
-
-/* Steps 2-4: everything that can refuse before anything is written. */
-static int run_setup(run_opts *o, gm_config *cfg)
-{
-	int rc = gmb_results_prepare(o->out);
+	int rc = gmb_benchmark_init("run", o->bench, o->nbench);
 	if (rc != 0)
-		return rc;
-	const char *json_tmp = gmb_results_add(RUN_OUT_FILE);
-	if (json_tmp == NULL)
-		return GMB_EXIT_USAGE;
-	if ((rc = run_benchmark_init(o, json_tmp)) != 0)
-		return rc;
-	if ((rc = run_gomem_init(cfg)) != 0)
 		return rc;
 	if (gmb_workloads_register() != 0)
 		return GMB_EXIT_FAIL;
-	run_add_context(cfg);
-	return 0;
-}
-
-/* Steps 5-6. */
-static int run_execute(void)
-{
-	gmb_summary sum = {0};
-	int rc = gmb_results_create();
-	if (rc != 0)
-		return rc;
-	size_t matched = gmb_run(gmb_summary_add, &sum);
-	gm_shutdown();
-	if (matched == 0) {
-		gmb_results_abandon();
-		gmb_summary_free(&sum);
+	if (gmb_list(run_note_instance, p) == 0)
 		return gmb_usage_error("run", "no benchmark matches "
 				       "--benchmark_filter; gomem-bench list "
 				       "shows the names");
-	}
-	if (gmb_results_commit() != 0) {
-		gmb_summary_free(&sum);
+	for (size_t i = 0; i < p->n; i++)
+		p->lib_base[i] = p->configs[i].threads > 0
+			? (unsigned)p->configs[i].threads : p->registered_max;
+	return 0;
+}
+
+/* This machine's topology, and whether it can place as asked. */
+static int run_plan_topology(const gmb_run_opts *o, run_plan *p)
+{
+	char err[512];
+	if (gmb_topology_load(&p->topo, NULL, err, sizeof err) != 0) {
+		fprintf(stderr, "gomem-bench run: %s\n", err);
 		return GMB_EXIT_FAIL;
 	}
-	fflush(stdout);
-	printf("\nresults written to %s\n\n", gmb_results_final(RUN_OUT_FILE));
-	gmb_summary_print(&sum, stdout);
-	rc = sum.any_error ? GMB_EXIT_FAIL : GMB_EXIT_OK;
-	gmb_summary_free(&sum);
+	if (gmb_placement_check(p->topo, o->pin, o->membind, err, sizeof err))
+		return gmb_usage_error("run", "%s", err);
+	return 0;
+}
+
+static void run_plan_free(run_plan *p)
+{
+	free(p->configs);
+	free(p->lib_base);
+	free(p->status);
+	if (p->topo != NULL)
+		hwloc_topology_destroy(p->topo);
+}
+
+/* ---- the children ---------------------------------------------------------- */
+
+/* Start this program on configuration i, writing its JSON to `json`;
+ * its pid, or -1 after a message. */
+static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
+		       const char *json, const char *cycles)
+{
+	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
+	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], cyc[4400], slots[48],
+		pin[32], mem[32], label[GMB_CONFIG_TEXT_MAX];
+	char *argv[o->nbench + 12];
+	int n = 0;
+
+	gmb_config_format(&p->configs[i], label, sizeof label);
+	snprintf(cfg, sizeof cfg, "--" GMB_CHILD_CONFIG "=%s", label);
+	snprintf(out, sizeof out, "--" GMB_CHILD_OUT "=%s", json);
+	snprintf(cyc, sizeof cyc, "--" GMB_CHILD_CYCLES "=%s", cycles);
+	snprintf(slots, sizeof slots, "--" GMB_CHILD_SLOTS "=%u", p->lib_base[i]);
+	snprintf(pin, sizeof pin, "--pin=%s", gmb_pin_name(o->pin));
+	snprintf(mem, sizeof mem, "--membind=%s", gmb_membind_name(o->membind));
+	char *fixed[] = {(char *)gmb_argv0, "run", cfg, out, cyc, slots, pin,
+			 mem};
+	for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+		argv[n++] = fixed[k];
+	if (!o->have_repetitions)
+		argv[n++] = reps;
+	for (int k = 0; k < o->nbench; k++)
+		argv[n++] = o->bench[k];
+	argv[n] = NULL;
+
+	fflush(NULL); /* nothing buffered may be written twice */
+	pid_t pid = fork();
+	if (pid == 0) {
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "gomem-bench run: cannot start /proc/self/exe "
+			"for configuration %s: %s\n", label, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		fprintf(stderr, "gomem-bench run: fork: %s\n", strerror(errno));
+	return pid;
+}
+
+/* Wait for the child; its wait status, or -1. */
+static int run_wait(pid_t pid)
+{
+	int status;
+	gmb_results_set_child(pid);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	gmb_results_set_child(0);
+	return status;
+}
+
+/* What configuration i's wait status means: 0 or 1 (its results count),
+ * or -(exit status) to stop the run. */
+static int run_judge(const run_plan *p, size_t i, int status)
+{
+	char label[GMB_CONFIG_TEXT_MAX];
+	gmb_config_format(&p->configs[i], label, sizeof label);
+	if (status != -1 && WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+		if (code == GMB_EXIT_OK || code == GMB_EXIT_FAIL)
+			return code;
+		fprintf(stderr, "gomem-bench run: configuration %s stopped "
+			"with status %d; nothing is kept\n", label, code);
+		return -(code == GMB_EXIT_USAGE ? GMB_EXIT_USAGE : GMB_EXIT_FAIL);
+	}
+	if (status != -1 && WIFSIGNALED(status))
+		fprintf(stderr, "gomem-bench run: configuration %s was killed "
+			"by signal %d (%s); nothing is kept\n", label,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		fprintf(stderr, "gomem-bench run: lost configuration %s: %s\n",
+			label, strerror(errno));
+	return -GMB_EXIT_FAIL;
+}
+
+/* cycles/<settings>.csv: the configuration's label cut to the settings
+ * given on the command line (or to gogc when none was), so that the file
+ * names, which plot uses as titles, say what differs. */
+static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
+			    char *buf, size_t n)
+{
+	const gmb_settings *s = &o->settings;
+	gmb_config shown = *c;
+	shown.set = (s->ngogc ? GMB_SET_GOGC : 0) |
+		    (s->nmemlimit ? GMB_SET_MEMLIMIT : 0) |
+		    (s->ncollector ? GMB_SET_COLLECTOR : 0) |
+		    (s->nprocs ? GMB_SET_PROCS : 0) |
+		    (s->nthreads ? GMB_SET_THREADS : 0);
+	if (shown.set == 0)
+		shown.set = GMB_SET_GOGC;
+	char label[GMB_CONFIG_TEXT_MAX];
+	gmb_config_format(&shown, label, sizeof label);
+	snprintf(buf, n, "cycles/%s.csv", label);
+}
+
+/* Run configuration i; 0 or 1 (see run_judge), or -(exit status). */
+static int run_config(const gmb_run_opts *o, run_plan *p, size_t i,
+		      const char **json)
+{
+	char name[64], cycles[GMB_CONFIG_TEXT_MAX + 16], label[GMB_CONFIG_TEXT_MAX];
+	const char *cycles_path;
+	snprintf(name, sizeof name, "config-%zu.json", i);
+	run_cycles_name(o, &p->configs[i], cycles, sizeof cycles);
+	if ((*json = gmb_results_add(name)) == NULL ||
+	    (cycles_path = gmb_results_add(cycles)) == NULL)
+		return -GMB_EXIT_FAIL;
+	gmb_config_format(&p->configs[i], label, sizeof label);
+	if (p->n > 1)
+		printf("%s== configuration %zu of %zu: %s ==\n", i ? "\n" : "",
+		       i + 1, p->n, label);
+	pid_t pid = run_spawn(o, p, i, *json, cycles_path);
+	if (pid < 0)
+		return -GMB_EXIT_FAIL;
+	p->status[i] = run_judge(p, i, run_wait(pid));
+	if (!gmb_cycles_any(cycles_path)) /* no cycle: no log */
+		gmb_results_drop(cycles);
+	return p->status[i];
+}
+
+/* ---- writing the results ------------------------------------------------- */
+
+/* bench.json out of the children's files, which are then dropped: every
+ * entry and every child's context is in bench.json.  0 or 1. */
+static int run_merge(const run_plan *p, const char **json)
+{
+	char err[1024];
+	char (*labels)[GMB_CONFIG_TEXT_MAX] = calloc(p->n, sizeof *labels);
+	const char **lp = calloc(p->n, sizeof *lp);
+	const char *bench = gmb_results_add(GMB_RESULTS_BENCH);
+	int rc = GMB_EXIT_FAIL;
+	if (labels == NULL || lp == NULL || bench == NULL)
+		goto out;
+	for (size_t i = 0; i < p->n; i++) {
+		gmb_config_format(&p->configs[i], labels[i], sizeof labels[i]);
+		lp[i] = labels[i];
+	}
+	if (gmb_results_merge(json, lp, p->n, bench, err, sizeof err) != 0) {
+		fprintf(stderr, "gomem-bench run: %s\n", err);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "config-%zu.json", i);
+		gmb_results_drop(name);
+	}
+	rc = 0;
+out:
+	free(labels);
+	free(lp);
 	return rc;
+}
+
+static int run_write_context(const gmb_run_opts *o, const run_plan *p,
+			     int argc, char **argv)
+{
+	char err[1024];
+	const char *path = gmb_results_add(GMB_RESULTS_CONTEXT);
+	const char *dir = gmb_results_dir(), *slash = strrchr(dir, '/');
+	gmb_context_run r = {
+		.name = slash != NULL ? slash + 1 : dir,
+		.date = p->date, .argc = argc, .argv = argv,
+		.bench_flags = o->bench, .nbench_flags = o->nbench,
+		.settings = &o->settings, .pin = o->pin, .membind = o->membind,
+		.configs = p->configs, .nconfigs = p->n,
+		.lib_base = p->lib_base, .exit_status = p->status,
+		.topo = p->topo,
+	};
+	if (path == NULL)
+		return GMB_EXIT_FAIL;
+	if (gmb_context_write(&r, path, err, sizeof err) != 0) {
+		fprintf(stderr, "gomem-bench run: %s\n", err);
+		return GMB_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Steps 3-5; the exit status. */
+static int run_execute(const gmb_run_opts *o, run_plan *p, int argc,
+		       char **argv)
+{
+	const char **json = calloc(p->n, sizeof *json);
+	int rc = json != NULL ? gmb_results_create() : GMB_EXIT_FAIL, failed = 0;
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		int r = run_config(o, p, i, &json[i]);
+		if (r < 0)
+			rc = -r;
+		failed += r == GMB_EXIT_FAIL;
+	}
+	if (rc == 0)
+		rc = run_merge(p, json);
+	if (rc == 0)
+		rc = run_write_context(o, p, argc, argv);
+	free(json);
+	if (rc != 0) {
+		gmb_results_abandon();
+		return rc;
+	}
+	if (gmb_results_commit(failed == 0) != 0)
+		return GMB_EXIT_FAIL;
+	printf("\nresults written to %s\n", gmb_results_dir());
+	if (failed > 0)
+		fprintf(stderr, "gomem-bench run: %d configuration%s had a "
+			"failing benchmark (see above)\n", failed,
+			failed == 1 ? "" : "s");
+	return failed > 0 ? GMB_EXIT_FAIL : GMB_EXIT_OK;
 }
 
 int gmb_cmd_run(int argc, char **argv)
 {
 	char *bench[argc > 0 ? argc : 1];
-	run_opts o = {.bench = bench};
-	gm_config cfg;
+	gmb_run_opts o = {.bench = bench};
+	run_plan p = {0};
 
 	int rc = run_parse(&o, argc, argv);
 	if (rc != 0)
@@ -285,9 +591,15 @@ int gmb_cmd_run(int argc, char **argv)
 		run_usage(stdout);
 		return GMB_EXIT_OK;
 	}
-	if ((rc = run_setup(&o, &cfg)) != 0)
-		return rc;
-	rc = run_execute();
+	if (o.child_config != NULL)
+		return gmb_run_child(&o);
+	gmb_context_date(p.date, sizeof p.date);
+	if ((rc = run_plan_configs(&o, &p)) == 0 &&
+	    (rc = run_plan_benchmarks(&o, &p)) == 0 &&
+	    (rc = run_plan_topology(&o, &p)) == 0 &&
+	    (rc = gmb_results_prepare(o.out, o.name, GMB_GIT_REVISION)) == 0)
+		rc = run_execute(&o, &p, argc, argv);
+	run_plan_free(&p);
 	gmb_shutdown();
 	return rc;
 }

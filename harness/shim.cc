@@ -10,6 +10,8 @@
 //      Benchmark's own file reporter.
 //   4. gmb_list asks Google Benchmark for the matching instance names with
 //      --benchmark_list_tests, read back from a string stream.
+//   5. gmb_set_threads_override replaces the thread counts of the families
+//      registered after it (gomem-bench run --threads).
 // Nothing here throws across the C boundary: the calls made cannot throw
 // except on allocation failure, which terminates as any C++ program would.
 #include "harness/shim.h"
@@ -61,12 +63,23 @@ benchmark::TimeUnit unit_of(gmb_time_unit u)
 	return benchmark::kNanosecond;
 }
 
+// gmb_set_threads_override's thread counts (empty: none).
+std::vector<int> &threads_override()
+{
+	static std::vector<int> threads;
+	return threads;
+}
+
 void apply_opts(benchmark::internal::Benchmark *b, const gmb_opts &o)
 {
 	for (size_t i = 0; i < o.nargs; i++)
 		b->Arg(o.args[i]);
-	for (size_t i = 0; i < o.nthreads; i++)
-		b->Threads(o.threads[i]);
+	if (o.nthreads > 0 && !threads_override().empty())
+		for (int n : threads_override())
+			b->Threads(n);
+	else
+		for (size_t i = 0; i < o.nthreads; i++)
+			b->Threads(o.threads[i]);
 	if (o.repetitions > 0)
 		b->Repetitions(o.repetitions);
 	if (o.min_time > 0)
@@ -194,6 +207,11 @@ gmb_bench *gmb_register(const char *name, gmb_fn fn, void *arg,
 void gmb_bench_args(gmb_bench *b, const int64_t *args, size_t n)
 {
 	bench_of(b)->Args(std::vector<int64_t>(args, args + n));
+}
+
+void gmb_set_threads_override(const int *threads, size_t n)
+{
+	threads_override().assign(threads, threads + n);
 }
 
 size_t gmb_family_count(void) { return family_names().size(); }

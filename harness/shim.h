@@ -77,6 +77,12 @@ gmb_bench *gmb_register(const char *name, gmb_fn fn, void *arg,
  * gmb_range(st, 0 .. n-1). */
 void gmb_bench_args(gmb_bench *b, const int64_t *args, size_t n);
 
+/* Thread counts that replace the opts.threads of every family registered
+ * from now on (gomem-bench run --threads).  Families registered without
+ * thread counts keep their single thread: they were not written for more.
+ * n == 0 stops replacing. */
+void gmb_set_threads_override(const int *threads, size_t n);
+
 /* Families registered so far, in order, by their names (for listings);
  * gmb_family_name is NULL past the end. */
 size_t gmb_family_count(void);

@@ -15,7 +15,9 @@
  * Workloads do fixed work and never time or print: the runner measures,
  * repeats and writes results.  Registration only registers; it must not
  * touch the gomem heap (gm_init has not necessarily run; `list` never
- * runs it).  Benchmark functions run after gm_init.
+ * runs it).  Benchmark functions run after gm_init, and call
+ * gmb_place_thread(st) (topology.h) first thing, so that `run --pin` and
+ * `--membind` place the thread before it touches memory.
  */
 #ifndef GOMEM_HARNESS_WORKLOAD_H
 #define GOMEM_HARNESS_WORKLOAD_H

@@ -169,12 +169,144 @@ typedef struct gm_memstats {
 	uint64_t mcache_sys;     /* bytes obtained from the OS for mcaches */
 	uint64_t gc_sys;         /* heap metadata (arena maps, bitmaps) */
 	uint64_t other_sys;      /* page allocator summaries and the rest */
+	uint64_t next_gc;        /* heap goal of the next cycle */
+	uint64_t last_gc;        /* end of the last cycle, ns since the epoch */
+	uint64_t pause_total_ns; /* all stop-the-world pauses so far */
+	uint64_t pause_ns[256];  /* recent pauses, circular: the newest at
+				  * pause_ns[(num_gc + 255) % 256] */
+	uint64_t pause_end[256]; /* when each ended, ns since the epoch */
+	uint32_t num_gc;         /* completed cycles */
+	uint32_t num_forced_gc;  /* of which forced by gm_gc */
+	double gc_cpu_fraction;  /* share of available CPU used by the GC
+				  * since gm_init */
 	/* All 68 classes (Go's MemStats.BySize stops at 61 for
 	 * compatibility; runtime/metrics reports all of them). */
 	gm_size_stats by_size[GM_NUM_SIZE_CLASSES];
 } gm_memstats;
 
 void gm_read_memstats(gm_memstats *ms);
+
+/* debug.GCStats: pauses newest first, with quantiles. */
+typedef struct gm_gcstats {
+	uint64_t last_gc;          /* ns since the epoch; 0 before any cycle */
+	uint64_t num_gc;
+	uint64_t pause_total_ns;
+	uint32_t npause;           /* entries used in pause_ns / pause_end */
+	uint64_t pause_ns[256];    /* newest first */
+	uint64_t pause_end[256];   /* newest first, ns since the epoch */
+	/* min, 25%, 50%, 75%, max of the recorded pauses (as ReadGCStats with
+	 * a PauseQuantiles slice of 5) */
+	uint64_t pause_quantiles[5];
+} gm_gcstats;
+
+void gm_read_gcstats(gm_gcstats *st);
+
+/* ---- the collector ----------------------------------------------------- */
+
+/* As runtime.GC(): a full cycle; returns when sweeping is done. */
+void gm_gc(void);
+
+/* As debug.SetGCPercent: returns the old value; GM_GOGC_OFF (or any
+ * negative value) turns the proportional collector off.  Takes effect at
+ * once. */
+int gm_set_gc_percent(int pct);
+
+/* As debug.SetMemoryLimit: returns the old limit; a negative argument only
+ * reads it.  (Stored now; enforced with the memory-limit work.) */
+int64_t gm_set_memory_limit(int64_t bytes);
+
+/* Extra root ranges (globals), scanned conservatively while the world is
+ * stopped: every 8-byte aligned word inside [addr, addr + size) that points
+ * into an object keeps it.  Pointer stores into a range go through
+ * gm_write.  Ranges may be added before gm_init; gm_shutdown forgets them
+ * all.  Misuse stops the program with a message naming the addresses (as
+ * any misuse does: one line on stderr, then abort): adding a range that
+ * overlaps one already registered or starts where one starts, a NULL addr
+ * with a nonzero size, or removing an address at which no range starts. */
+void gm_root_add(void *addr, size_t size);
+void gm_root_remove(void *addr);
+
+/* ---- safepoints and blocking ------------------------------------------ */
+
+/* Nonzero while the collector asks threads to stop; read with
+ * __atomic_load_n by the inline check below.  Not for direct use. */
+extern int gm_safepoint_pending_;
+void gm_safepoint_slow_(void);
+
+/* A cooperative safepoint: a loop that neither allocates nor polls here
+ * delays a stop of the world (as Go before 1.14). */
+static inline void gm_safepoint(void)
+{
+	if (__builtin_expect(__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED), 0))
+		gm_safepoint_slow_();
+}
+
+/* Go's entersyscall/exitsyscall: between the two, the thread may block
+ * (I/O, locks, sleeping) without holding up a stop of the world; it must
+ * not touch gomem objects there.  Leaving waits while the world is stopped. */
+void gm_blocking_enter(void);
+void gm_blocking_leave(void);
+
+/* ---- pointer stores ---------------------------------------------------- */
+
+/* Nonzero while a write barrier is needed; read by gm_write.  Not for direct
+ * use. */
+extern int gm_barrier_enabled_;
+void gm_write_slow_(void **slot, void *ptr);
+
+/* Every store of a pointer into a heap object or a registered root range
+ * goes through gm_write (stack slots need not).  With no cycle marking it is
+ * one predictable branch and the store. */
+static inline void gm_write(void **slot, void *ptr)
+{
+	if (__builtin_expect(__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_RELAXED), 0))
+		gm_write_slow_(slot, ptr);
+	else
+		__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
+}
+#define GM_WRITE(lvalue, ptr) gm_write((void **)&(lvalue), (void *)(ptr))
+
+/* ---- cycle records ----------------------------------------------------- */
+
+#define GM_MAX_STOPS 4
+
+/* One record per finished cycle.  Times are ns on CLOCK_MONOTONIC since
+ * gm_init. */
+typedef struct gm_cycle {
+	uint32_t num;              /* 1, 2, ... */
+	int forced;                /* started by gm_gc */
+	gm_collector collector;
+	int procs;                 /* GOMAXPROCS analogue in force */
+	int64_t t_sweep_term;      /* start: sweep termination (a stop) */
+	int64_t t_mark;            /* marking began */
+	int64_t t_mark_term;       /* mark termination began (a stop) */
+	int64_t t_end;             /* the world restarted after mark termination */
+	uint32_t nstops;           /* stops of the world in this cycle */
+	int64_t stop_ns[GM_MAX_STOPS];     /* each pause, request to restart */
+	int64_t stop_end[GM_MAX_STOPS];    /* when each ended */
+	uint64_t heap_trigger;     /* live heap when the cycle started (Go's heap0) */
+	uint64_t heap_mark_end;    /* live heap when marking ended (heap1) */
+	uint64_t heap_marked;      /* bytes marked (heap2) */
+	uint64_t heap_goal;        /* the goal this cycle aimed at */
+	uint64_t next_goal;        /* the goal computed for the next cycle */
+	uint64_t trigger;          /* the trigger this cycle started at */
+	uint64_t stack_scan;       /* stack bytes scanned */
+	uint64_t globals_scan;     /* root range bytes scanned */
+	int64_t sweep_term_cpu_ns; /* CPU time of sweep termination */
+	int64_t mark_cpu_ns;       /* CPU time of marking by workers */
+	int64_t assist_cpu_ns;     /* CPU time of mark assists */
+	int64_t idle_cpu_ns;       /* CPU time of idle marking */
+	int64_t mark_term_cpu_ns;  /* CPU time of mark termination */
+	int memory_limited;        /* the goal was lowered by the memory limit */
+	int cpu_limited;           /* the GC CPU limiter was on */
+	double gc_cpu_fraction;    /* cumulative, as MemStats.GCCPUFraction */
+} gm_cycle;
+
+typedef void (*gm_cycle_hook)(const gm_cycle *c, void *ctx);
+
+/* Called once per finished cycle, on the thread that finished it, with the
+ * world running.  NULL removes the hook. */
+void gm_set_cycle_hook(gm_cycle_hook fn, void *ctx);
 
 #pragma GCC visibility pop
 

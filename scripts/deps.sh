@@ -19,10 +19,11 @@
 #                     GOMEM_DEPS_EXTRA=gomem-no-such-package scripts/deps.sh
 set -euo pipefail
 
-# What building and testing need: the toolchain, pkg-config (finds Check),
-# Google Benchmark and hwloc (gomem-bench), Check (the test suites), and
-# gnuplot (the plots in bench reports).
-required=(cmake pkg-config gcc g++ make libbenchmark-dev libhwloc-dev check gnuplot-nox)
+# What building and testing need: the toolchain, pkg-config (finds Check,
+# hwloc and jansson), Google Benchmark, hwloc and jansson (gomem-bench: its
+# topology and its JSON results), Check (the test suites), and gnuplot (the
+# plots in bench reports).
+required=(cmake pkg-config gcc g++ make libbenchmark-dev libhwloc-dev libjansson-dev check gnuplot-nox)
 peers=(libgc-dev libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev golang-go)
 
 want=("${required[@]}")

@@ -49,6 +49,7 @@
 #include "gomem.h"
 #include "harness/barrier.h"
 #include "harness/shim.h"
+#include "harness/topology.h"
 #include "harness/workload.h"
 
 /* 4 MiB of objects per batch and thread: the heap stays a few MiB (x the
@@ -126,6 +127,7 @@ static void alloc_gomem_reclaim(gmb_state *st, gmb_barrier *b)
 
 static void alloc_gomem(gmb_state *st, void *arg)
 {
+	gmb_place_thread(st); /* --pin / --membind: before the first byte */
 	alloc_case *c = arg;
 	size_t size = (size_t)gmb_range(st, 0); /* 32 for node32 */
 	int64_t batch = alloc_batch_objects(size);
@@ -167,6 +169,7 @@ static void alloc_glibc_free(void **objs, int64_t n)
 /* arg: non-NULL for the calloc twin (zeroed memory, as gomem returns) */
 static void alloc_glibc(gmb_state *st, void *arg)
 {
+	gmb_place_thread(st);
 	bool zeroed = arg != NULL;
 	size_t size = (size_t)gmb_range(st, 0);
 	int64_t batch = alloc_batch_objects(size);

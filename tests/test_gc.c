@@ -1,0 +1,415 @@
+/*
+ * test_gc.c — the collector keeps every reachable object and frees the
+ * rest: stress (threads mutating checksummed graphs while cycles run,
+ * forced and paced) and the hard cases (an object held only by a stack
+ * variable, a register, an interior pointer, a root range, the far end of a
+ * large pointer array; garbage cycles).
+ *
+ * Not a benchmark: fixed seeds, fixed work.  Node work happens in noinline
+ * helpers so that dead pointers fall below the stack pointer (stacks are
+ * scanned conservatively: a stale copy in a live frame would keep garbage,
+ * which is allowed but would make "freed" assertions flaky).
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gc/gc.h"
+#include "gomem.h"
+
+#define NOINLINE __attribute__((noinline))
+
+/* 3 pointers then a checksummed payload: 72 bytes, the 80-byte class */
+typedef struct node {
+	struct node *kid[3];
+	uint64_t id;
+	uint64_t payload[4];
+	uint64_t sum;
+} node;
+
+/* a node with a 600-byte payload: over 512 bytes, so it has a header */
+typedef struct fat {
+	struct node *kid;
+	uint64_t id;
+	uint64_t payload[75];
+	uint64_t sum;
+} fat;
+
+static const gm_type *node_t, *fat_t, *ptr_t;
+
+static void make_types(void)
+{
+	static const size_t node_offs[] = { 0, 8, 16 };
+	static const size_t fat_offs[] = { 0 };
+	static const size_t ptr_offs[] = { 0 };
+	node_t = gm_type_new("node", sizeof(node), node_offs, 3);
+	fat_t = gm_type_new("fat", sizeof(fat), fat_offs, 1);
+	ptr_t = gm_type_new("ptr", sizeof(void *), ptr_offs, 1);
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t node_sum(const node *n)
+{
+	return mix(n->id ^ n->payload[0] ^ mix(n->payload[1]) ^ n->payload[2] ^ n->payload[3]);
+}
+
+static node *node_new(uint64_t id)
+{
+	node *n = gm_new(node_t);
+	n->id = id;
+	for (int i = 0; i < 4; i++)
+		n->payload[i] = mix(id * 4 + (uint64_t)i);
+	n->sum = node_sum(n);
+	return n;
+}
+
+static bool node_ok(const node *n)
+{
+	return n->sum == node_sum(n) && gm_object_size(n) == 80;
+}
+
+static void setup_gogc(int gogc)
+{
+	gm_config cfg;
+	gm_config_default(&cfg);
+	cfg.gc_percent = gogc;
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	gmi_heapcheck_enabled = true; /* every cycle verifies its mark */
+	make_types();
+}
+
+static void setup(void) { setup_gogc(100); }
+
+static void teardown(void)
+{
+	gm_thread_detach();
+	gm_shutdown();
+}
+
+static uint64_t heap_alloc(void)
+{
+	gm_memstats ms;
+	gm_read_memstats(&ms);
+	return ms.heap_alloc;
+}
+
+/* allocate and drop n nodes (in a frame that is gone afterwards) */
+static NOINLINE void churn(int n)
+{
+	for (int i = 0; i < n; i++)
+		node_new((uint64_t)i)->kid[0] = NULL;
+}
+
+/* ---- the hard cases ---------------------------------------------------- */
+
+START_TEST(stack_variable_keeps_object)
+{
+	node *volatile keep = node_new(42);
+	churn(200000); /* 16 MB: several paced cycles */
+	gm_gc();
+	ck_assert(node_ok(keep));
+	ck_assert_uint_eq(keep->id, 42);
+	gm_memstats ms;
+	gm_read_memstats(&ms);
+	ck_assert_uint_ge(ms.num_gc, 2);
+}
+END_TEST
+
+static NOINLINE void gc_and_churn(void)
+{
+	churn(1000);
+	gm_gc();
+	churn(1000);
+}
+
+START_TEST(register_across_call_keeps_object)
+{
+	/* at -O2 n lives in a callee-saved register across the call */
+	node *n = node_new(7);
+	gc_and_churn();
+	ck_assert(node_ok(n));
+	ck_assert_uint_eq(n->id, 7);
+}
+END_TEST
+
+START_TEST(interior_pointer_keeps_object)
+{
+	char *volatile inside = (char *)node_new(9) + 40; /* into payload */
+	churn(50000);
+	gm_gc();
+	node *n = (node *)(inside - 40);
+	ck_assert(node_ok(n));
+	ck_assert_uint_eq(n->id, 9);
+}
+END_TEST
+
+static node *global_slots[4];
+
+START_TEST(root_range_keeps_object)
+{
+	gm_root_add(global_slots, sizeof global_slots);
+	gm_write((void **)&global_slots[2], node_new(11));
+	churn(50000);
+	gm_gc();
+	ck_assert(node_ok(global_slots[2]));
+	/* removed: no longer a root */
+	uint64_t base = heap_alloc();
+	gm_root_remove(global_slots);
+	gm_gc();
+	ck_assert_uint_lt(heap_alloc(), base);
+	global_slots[2] = NULL;
+}
+END_TEST
+
+/* fill a large pointer array; only the array keeps its nodes */
+static NOINLINE node **big_array(size_t n)
+{
+	node **arr = gm_new_array(ptr_t, n);
+	for (size_t i = 0; i < n; i++)
+		gm_write((void **)&arr[i], node_new(1000000 + i));
+	return arr;
+}
+
+START_TEST(large_pointer_array_keeps_all)
+{
+	size_t n = 100000; /* 800 KB: seven 128 KiB oblets */
+	node **volatile arr = big_array(n);
+	churn(100000);
+	gm_gc();
+	long bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+static NOINLINE void make_garbage_ring(int n)
+{
+	node *first = node_new(0), *prev = first;
+	for (int i = 1; i < n; i++) {
+		node *x = node_new((uint64_t)i);
+		gm_write((void **)&prev->kid[0], x);
+		gm_write((void **)&x->kid[1], first); /* back edges too */
+		prev = x;
+	}
+	gm_write((void **)&prev->kid[0], first);
+}
+
+START_TEST(garbage_cycles_are_collected)
+{
+	gm_gc();
+	uint64_t base = heap_alloc();
+	make_garbage_ring(20000);
+	ck_assert_uint_ge(heap_alloc(), base + 20000 * 80);
+	gm_gc();
+	ck_assert_uint_le(heap_alloc(), base);
+}
+END_TEST
+
+START_TEST(fat_nodes_with_headers_keep_their_kids)
+{
+	fat *volatile f = gm_new(fat_t);
+	f->id = 5;
+	gm_write((void **)&f->kid, node_new(77));
+	churn(50000);
+	gm_gc();
+	ck_assert_uint_eq(f->id, 5);
+	ck_assert(node_ok(f->kid));
+	ck_assert_uint_eq(f->kid->id, 77);
+}
+END_TEST
+
+START_TEST(gogc_off_never_collects_by_itself)
+{
+	gm_set_gc_percent(GM_GOGC_OFF);
+	churn(200000);
+	gm_memstats ms;
+	gm_read_memstats(&ms);
+	ck_assert_uint_eq(ms.num_gc, 0);
+	gm_gc();
+	gm_read_memstats(&ms);
+	ck_assert_uint_eq(ms.num_gc, 1);
+	ck_assert_uint_eq(ms.num_forced_gc, 1);
+}
+END_TEST
+
+/* ---- stress ------------------------------------------------------------ */
+
+enum { SLOTS = 1024 };
+
+typedef struct mutator {
+	int id;
+	unsigned seed;
+	int ops;
+	long bad;            /* nodes found with a broken payload */
+	uint64_t next_id;
+} mutator;
+
+/* Check the tree under n (kid[0] and kid[1] form a forest: every node is
+ * attached once, when it is made) and the targets of its cross edges
+ * (kid[2]: relinks and back edges), which are not followed. */
+static long verify_tree(node *n, int depth)
+{
+	if (n == NULL || depth > 200)
+		return 0;
+	long bad = !node_ok(n);
+	if (n->kid[2] != NULL)
+		bad += !node_ok(n->kid[2]);
+	return bad + verify_tree(n->kid[0], depth + 1) + verify_tree(n->kid[1], depth + 1);
+}
+
+/* a random node of the tree under n, at most maxd levels down */
+static node *descend(node *n, unsigned *seed, int maxd)
+{
+	for (int d = 0; d < maxd; d++) {
+		node *k = n->kid[rand_r(seed) % 2];
+		if (k == NULL)
+			break;
+		n = k;
+	}
+	return n;
+}
+
+/* one random step on the mutator's graph */
+static NOINLINE void mutate(mutator *m, node **slots)
+{
+	unsigned r = (unsigned)rand_r(&m->seed);
+	int s = (int)(r % SLOTS), k = (int)((r >> 12) % 2);
+	node *at = slots[s] ? descend(slots[s], &m->seed, 12) : NULL;
+	switch ((unsigned)rand_r(&m->seed) % 10) {
+	case 0: case 1: case 2: case 8: case 9: { /* grow: a new node under a random one */
+		node *x = node_new(m->next_id++);
+		if (at == NULL)
+			gm_write((void **)&slots[s], x);
+		else
+			gm_write((void **)&at->kid[k], x); /* may drop a subtree */
+		break;
+	}
+	case 3: /* drop a subtree */
+		if (at != NULL)
+			gm_write((void **)&at->kid[k], NULL);
+		break;
+	case 4: /* drop a whole tree, now and then */
+		if ((r >> 20) % 4 == 0)
+			gm_write((void **)&slots[s], NULL);
+		break;
+	case 5: { /* relink: a cross edge to another tree, which may later
+		   * be dropped from its slot and live on through this edge */
+		node *o = slots[(s + 1 + (int)((r >> 13) % (SLOTS - 1))) % SLOTS];
+		if (at != NULL && o != NULL)
+			gm_write((void **)&at->kid[2], o);
+		break;
+	}
+	case 6: /* a cycle: a back edge to the tree's root */
+		if (at != NULL)
+			gm_write((void **)&at->kid[2], slots[s]);
+		break;
+	default:
+		gm_safepoint();
+	}
+}
+
+static void *mutator_main(void *arg)
+{
+	mutator *m = arg;
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	/* the roots live in the heap, held by this stack */
+	node **volatile slots = gm_new_array(ptr_t, SLOTS);
+	for (int i = 0; i < m->ops; i++) {
+		mutate(m, slots);
+		if (i % 20000 == 19999) {
+			for (int s = 0; s < SLOTS; s++)
+				m->bad += verify_tree(slots[s], 0);
+			if (m->id == 0)
+				gm_gc();
+		}
+	}
+	for (int s = 0; s < SLOTS; s++)
+		m->bad += verify_tree(slots[s], 0);
+	gm_thread_detach();
+	return NULL;
+}
+
+static void run_stress(int threads, int ops)
+{
+	gm_gc();
+	uint64_t base = heap_alloc();
+	pthread_t th[8];
+	mutator m[8];
+	for (int i = 0; i < threads; i++) {
+		m[i] = (mutator){ .id = i, .seed = 1000u + (unsigned)i, .ops = ops,
+				  .next_id = (uint64_t)i << 40 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, mutator_main, &m[i]), 0);
+	}
+	/* joining blocks: an attached thread says so, or it would hold up
+	 * every stop of the world (Go's entersyscall) */
+	gm_blocking_enter();
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	gm_blocking_leave();
+	for (int i = 0; i < threads; i++)
+		ck_assert_int_eq(m[i].bad, 0);
+	gm_gc();
+	gm_memstats ms;
+	gm_read_memstats(&ms);
+	ck_assert_uint_ge(ms.num_gc, 3);
+	ck_assert_uint_eq(ms.heap_alloc, base);
+	ck_assert_uint_eq(ms.heap_inuse + ms.heap_idle, ms.heap_sys);
+}
+
+START_TEST(stress_threads_mutate_graphs)
+{
+	run_stress(3, 400000);
+}
+END_TEST
+
+START_TEST(stress_low_gogc)
+{
+	gm_set_gc_percent(10);
+	run_stress(2, 200000);
+}
+END_TEST
+
+static Suite *gc_suite(void)
+{
+	Suite *s = suite_create("gc");
+	TCase *tc = tcase_create("survival");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, stack_variable_keeps_object);
+	tcase_add_test(tc, register_across_call_keeps_object);
+	tcase_add_test(tc, interior_pointer_keeps_object);
+	tcase_add_test(tc, root_range_keeps_object);
+	tcase_add_test(tc, large_pointer_array_keeps_all);
+	tcase_add_test(tc, garbage_cycles_are_collected);
+	tcase_add_test(tc, fat_nodes_with_headers_keep_their_kids);
+	tcase_add_test(tc, gogc_off_never_collects_by_itself);
+	suite_add_tcase(s, tc);
+
+	TCase *st = tcase_create("stress");
+	tcase_add_checked_fixture(st, setup, teardown);
+	tcase_set_timeout(st, 600);
+	tcase_add_test(st, stress_threads_mutate_graphs);
+	tcase_add_test(st, stress_low_gogc);
+	suite_add_tcase(s, st);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(gc_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
