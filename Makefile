@@ -5,14 +5,15 @@
 #   make               build the library, tests and gomem-bench (Release) in build/
 #   make test          build, run every suite with ctest, then build the same
 #                      suites with AddressSanitizer + UBSan in build-asan/ and
-#                      run them again; both must pass
+#                      with ThreadSanitizer in build-tsan/ and run them again;
+#                      all three must pass
 #   make bench         build, run the benchmarks with gomem-bench (results in
 #                      results/<name>/, results/latest points there), draw the
 #                      figures, write report.md and report.html, say where
 #   make bench QUICK=1 the same as a smoke test: 2 short repetitions (< 1 min)
 #   make install       install into $(PREFIX) (default /usr/local); DESTDIR honoured
-#   make clean         remove build/ and build-asan/
-#   make test-release  only the first half of make test; make test-asan the second
+#   make clean         remove build/, build-asan/ and build-tsan/
+#   make test-release, make test-asan, make test-tsan: one part of make test
 #
 # Variables (on the command line, e.g. make bench BENCH_ARGS=--benchmark_filter=tiny):
 #   PREFIX      install prefix                    (/usr/local)
@@ -43,6 +44,7 @@ WERROR          ?= $(if $(filter true,$(CI)),ON,OFF)
 
 BUILD      := build
 BUILD_ASAN := build-asan
+BUILD_TSAN := build-tsan
 DEPS_FLAGS := $(if $(filter 1 yes true on ON,$(PEERS)),--peers)
 
 # make bench: QUICK=1 goes first so that BENCH_ARGS can override it.
@@ -61,7 +63,7 @@ CTEST_FLAGS  := --output-on-failure --no-tests=error -j$(JOBS)
 # The steps run in the order written; the parallelism is inside cmake and ctest.
 .NOTPARALLEL:
 MAKEFLAGS += --no-print-directory
-.PHONY: all deps build test test-release test-asan bench install clean
+.PHONY: all deps build test test-release test-asan test-tsan bench install clean
 
 all: build
 
@@ -72,7 +74,7 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_COMMON)
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: test-release test-asan
+test: test-release test-asan test-tsan
 
 test-release: build
 	ctest --test-dir $(BUILD) $(CTEST_FLAGS)
@@ -82,6 +84,14 @@ test-asan: deps
 	      -DGOMEM_SANITIZE=$(SANITIZE) $(CMAKE_COMMON)
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 	ctest --test-dir $(BUILD_ASAN) $(CTEST_FLAGS)
+
+# ThreadSanitizer: the library, its tests and the collector's stress suites
+# (gomem-bench is left out: Debian's Google Benchmark is not instrumented).
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	      -DGOMEM_SANITIZE=thread -DGOMEM_BUILD_BENCH=OFF $(CMAKE_COMMON)
+	cmake --build $(BUILD_TSAN) -j$(JOBS)
+	ctest --test-dir $(BUILD_TSAN) $(CTEST_FLAGS)
 
 bench: build
 	@test -x $(BUILD)/gomem-bench || { echo "make bench: $(BUILD)/gomem-bench was not built" \
@@ -98,4 +108,4 @@ install: build
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 clean: deps
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)

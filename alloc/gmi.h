@@ -38,4 +38,7 @@ void gmi_sweep_help(void);
  * the collector's fields after it. */
 void gmi_alloc_read_memstats(gm_memstats *ms);
 
+/* Return every free page of the heap to the OS (madvise DONTNEED). */
+void gmi_scavenge_all(void);
+
 #endif

@@ -7,6 +7,7 @@
  * near the heap goal, under the memory limit) come with the memory-limit
  * work.
  */
+#include "alloc/gmi.h"
 #include "alloc/malloc.h"
 #include "alloc/mheap.h"
 
@@ -18,9 +19,9 @@ size_t gmi_scavenge_locked(size_t nbytes)
 	return gmi_pagealloc_scavenge(&gmi_heap.pages, nbytes);
 }
 
-/* As debug.FreeOSMemory: every free page goes back to the OS.  Go runs a
- * full collection first; until the collector lands there is none to run. */
-void gm_free_os_memory(void)
+/* Every free page back to the OS (the second half of debug.FreeOSMemory;
+ * gm_free_os_memory in gc/gc.c collects first, as Go does). */
+void gmi_scavenge_all(void)
 {
 	if (!gmi_malloc_is_inited())
 		return;

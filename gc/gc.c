@@ -33,6 +33,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "alloc/gmi.h"
 #include "alloc/malloc.h"
 #include "alloc/mheap.h"
 #include "gc/gc.h"
@@ -144,6 +145,16 @@ void gmi_gc_run_cycle(bool forced)
 	c.stop_end[0] = c.t_end;
 	gmi_sweep_resume();
 	gmi_mstats_cycle_done(&c, gmi_unixnano());
+}
+
+/* As debug.FreeOSMemory: a full collection, then every free page back to
+ * the OS. */
+void gm_free_os_memory(void)
+{
+	if (!gmi_is_inited())
+		return;
+	gm_gc();
+	gmi_scavenge_all();
 }
 
 void gm_gc(void)

@@ -5,11 +5,12 @@
  * See the README for a tour, and DESIGN.md for the architecture.
  *
  * What exists today: the allocator (size classes, spans, per-thread caches,
- * central lists, the page heap, arenas, the scavenger mechanism) and the
- * configuration read from the environment.  The collector (gm_gc, the write
- * barrier, roots, the pacer) arrives with the collector issues; until then
- * the heap behaves as Go's with GOGC=off: memory is only ever reused after
- * the internal sweep entry frees it.
+ * central lists, the page heap, arenas, the scavenger mechanism), the
+ * configuration read from the environment, and the collector as Go 1.3-1.4
+ * ran it: every cycle stops the world and marks in parallel, with GOGC
+ * pacing and lazy, proportional and background sweeping.  The concurrent
+ * modes (write barriers, assists, background workers) come next; until
+ * then every gm_collector value runs that stop-the-world cycle.
  */
 #ifndef GOMEM_H
 #define GOMEM_H
@@ -137,7 +138,8 @@ void *gm_alloc_noscan(size_t size);
  * size of a large object; 0 when p is not inside a live gomem object. */
 size_t gm_object_size(const void *p);
 
-/* As debug.FreeOSMemory: return every free page to the OS. */
+/* As debug.FreeOSMemory: a full collection (gm_gc), then every free page
+ * back to the OS. */
 void gm_free_os_memory(void);
 
 /* ---- statistics -------------------------------------------------------- */

@@ -24,20 +24,15 @@
  *   glibc: 1. malloc the batch into an array, writing one byte into each;
  *          2. free the whole array.
  * Measured time includes step 2: allocation plus its amortised
- * reclamation, which is what a program pays.  Until the collector lands,
- * step 2 is the internal sweep entry of alloc/gmi.h; then it becomes a
- * collection.  The barriers are part of gomem's reclamation (a stop of the
+ * reclamation, which is what a program pays.  Step 2 is the internal sweep
+ * entry of alloc/gmi.h (a cycle that marks nothing), with the collector off
+ * for the run.  The barriers are part of gomem's reclamation (a stop of the
  * world); glibc frees per thread and needs none.
  *
- * A third twin, {family}/calloc, is glibc calloc+free: zeroed memory, as
- * gomem returns, so that the cost of zeroing (which dominates 1 KiB and
- * 64 KiB objects) is on both sides of that ratio.
- *
- * Why one byte: gomem returns zeroed memory, glibc malloc does not.  Both
- * sides write one byte into every object (its last byte, which for node32
- * is not a pointer slot), so both touch the memory the same way, fresh
- * pages fault on both, and what differs is the allocator, zeroing
- * included (zeroing is part of gomem's contract).
+ * The *_gc families do the same allocation with no step 2: the objects are
+ * dropped and the collector reclaims them at the configured GOGC (100 by
+ * default), so their time includes the collector's cycles; they report
+ * gc_cycles, pause_p50_ns, pause_p99_ns, pause_max_ns and peak_rss_bytes.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -48,6 +43,7 @@
 #include "alloc/gmi.h"
 #include "gomem.h"
 #include "harness/barrier.h"
+#include "harness/gccounters.h"
 #include "harness/shim.h"
 #include "harness/topology.h"
 #include "harness/workload.h"
@@ -67,11 +63,15 @@ typedef enum alloc_kind {
  * (Google Benchmark runs benchmarks one after another). */
 typedef struct alloc_case {
 	alloc_kind kind;
+	bool collector;       /* the collector reclaims (else: batch sweeps) */
 	gmb_barrier barrier;
+	int saved_gogc;       /* thread 0's, across a sweep-mode run */
 } alloc_case;
 
-static alloc_case alloc_noscan_case = {ALLOC_NOSCAN, GMB_BARRIER_INIT};
-static alloc_case alloc_node32_case = {ALLOC_NODE32, GMB_BARRIER_INIT};
+static alloc_case alloc_noscan_case = {ALLOC_NOSCAN, false, GMB_BARRIER_INIT, 0};
+static alloc_case alloc_node32_case = {ALLOC_NODE32, false, GMB_BARRIER_INIT, 0};
+static alloc_case alloc_noscan_gc_case = {ALLOC_NOSCAN, true, GMB_BARRIER_INIT, 0};
+static alloc_case alloc_node32_gc_case = {ALLOC_NODE32, true, GMB_BARRIER_INIT, 0};
 
 static const gm_type *alloc_node32;
 static pthread_once_t alloc_node32_once = PTHREAD_ONCE_INIT;
@@ -107,6 +107,15 @@ static void alloc_gomem_fill(alloc_kind kind, size_t size, int64_t n)
 	}
 }
 
+/* Meet the other threads of the run.  Waiting is a blocking region: a
+ * thread parked here must not hold up another's stop of the world. */
+static void alloc_meet(gmb_state *st, gmb_barrier *b)
+{
+	gm_blocking_enter();
+	gmb_barrier_wait(b, (unsigned)gmb_threads(st));
+	gm_blocking_leave();
+}
+
 /* Free every object of the batch: the sweep of a cycle that marked
  * nothing.  The sweep needs every thread's cache released and nobody
  * allocating: the threads meet, release their caches, meet, thread 0
@@ -114,15 +123,33 @@ static void alloc_gomem_fill(alloc_kind kind, size_t size, int64_t n)
  * share the work), meet. */
 static void alloc_gomem_reclaim(gmb_state *st, gmb_barrier *b)
 {
-	unsigned parties = (unsigned)gmb_threads(st);
-	gmb_barrier_wait(b, parties); /* everyone has stopped allocating */
+	alloc_meet(st, b); /* everyone has stopped allocating */
 	gmi_mcache_release_current();
-	gmb_barrier_wait(b, parties); /* every cache is back */
+	alloc_meet(st, b); /* every cache is back */
 	if (gmb_thread_index(st) == 0)
 		gmi_sweep_start_unmarked();
-	gmb_barrier_wait(b, parties); /* a new sweep generation */
+	alloc_meet(st, b); /* a new sweep generation */
 	gmi_sweep_help();
-	gmb_barrier_wait(b, parties); /* swept: allocation may resume */
+	alloc_meet(st, b); /* swept: allocation may resume */
+}
+
+/* Batch sweeps and the collector must not both free: for a sweep-mode run
+ * thread 0 finishes any cycle's sweeping (gm_gc) and turns the collector
+ * off, and turns it back on at the end. */
+static void alloc_sweep_mode(gmb_state *st, alloc_case *c, bool begin)
+{
+	if (!begin)
+		alloc_meet(st, &c->barrier);
+	if (gmb_thread_index(st) == 0) {
+		if (begin) {
+			gm_gc();
+			c->saved_gogc = gm_set_gc_percent(GM_GOGC_OFF);
+		} else {
+			gm_set_gc_percent(c->saved_gogc);
+		}
+	}
+	if (begin)
+		alloc_meet(st, &c->barrier);
 }
 
 static void alloc_gomem(gmb_state *st, void *arg)
@@ -131,6 +158,7 @@ static void alloc_gomem(gmb_state *st, void *arg)
 	alloc_case *c = arg;
 	size_t size = (size_t)gmb_range(st, 0); /* 32 for node32 */
 	int64_t batch = alloc_batch_objects(size);
+	gm_gcstats before;
 	int err;
 
 	pthread_once(&alloc_node32_once, alloc_node32_make);
@@ -138,10 +166,17 @@ static void alloc_gomem(gmb_state *st, void *arg)
 		gmb_fatal("alloc: gm_type_new(\"node32\") failed");
 	if ((err = gm_thread_attach()) != GM_OK)
 		gmb_fatal("alloc: gm_thread_attach: %s", gm_strerror(err));
-	while (gmb_keep_running_batch(st, batch)) {
+	if (!c->collector)
+		alloc_sweep_mode(st, c, true);
+	gmb_gc_counters_begin(&before);
+	while (gmb_keep_running_batch_attached(st, batch)) {
 		alloc_gomem_fill(c->kind, size, batch);
-		alloc_gomem_reclaim(st, &c->barrier);
+		if (!c->collector)
+			alloc_gomem_reclaim(st, &c->barrier);
 	}
+	gmb_gc_counters_end(st, &before);
+	if (!c->collector)
+		alloc_sweep_mode(st, c, false);
 	gmb_set_items_processed(st, gmb_iterations(st));
 	gm_thread_detach();
 }
@@ -217,6 +252,11 @@ static void alloc_register(void)
 	alloc_register_pair("alloc_small", &alloc_noscan_case, small, 2);
 	alloc_register_pair("alloc_small_ptr", &alloc_node32_case, node32, 1);
 	alloc_register_pair("alloc_large", &alloc_noscan_case, large, 1);
+	/* the same with the collector reclaiming at the configured GOGC */
+	alloc_register_pair("alloc_tiny_gc", &alloc_noscan_gc_case, tiny, 1);
+	alloc_register_pair("alloc_small_gc", &alloc_noscan_gc_case, small, 2);
+	alloc_register_pair("alloc_small_ptr_gc", &alloc_node32_gc_case, node32, 1);
+	alloc_register_pair("alloc_large_gc", &alloc_noscan_gc_case, large, 1);
 }
 
 GMB_WORKLOAD(alloc,
