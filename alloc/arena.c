@@ -22,10 +22,17 @@
 #include "alloc/os.h"
 
 /* 0x00c0<<32: the first arena hint on 64-bit Linux (malloc.go,
- * mallocinit).  Sanitizers keep their shadow memory near there, so
- * sanitized builds let the OS choose. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define ARENA_FIRST_HINT ((uintptr_t)0)
+ * mallocinit): far from where the OS puts libraries, stacks and other
+ * mappings, so that few stale words on a stack point into the heap (which
+ * matters more to gomem, whose stack scan is conservative).  Sanitizers keep
+ * their shadow memory there, so sanitized builds ask for a range each of
+ * them leaves to the program, equally far from the OS's own choices:
+ * ASan's high application memory (below its allocator's 0x600000000000),
+ * TSan's low one. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_FIRST_HINT ((uintptr_t)0x3000 << 32)
+#elif defined(__SANITIZE_THREAD__)
+#define ARENA_FIRST_HINT ((uintptr_t)0x0040 << 32)
 #else
 #define ARENA_FIRST_HINT ((uintptr_t)0x00c0 << 32)
 #endif

@@ -49,12 +49,61 @@ static inline uint64_t *gmi_span_heap_bits(const gmi_mspan *s)
 	return (uint64_t *)(s->startaddr + bytes - bytes / 64);
 }
 
+/*
+ * Reading and writing an object's bits (Go 1.22 mbitmap.go:
+ * writeHeapBitsSmall, heapBitsSmallForAddr), inline because writing is on
+ * the allocation path of every small object with pointers:
+ * 1. An object of n <= 64 words starts at word w of the span; its bits are
+ *    bits w..w+n-1 of the bitmap, in at most two 64-bit words.
+ * 2. Writing: build the object's mask by repeating the type's mask every
+ *    type-size words over the data (arrays), clear the rest of the slot,
+ *    and store the one or two bitmap words.  Only the thread that owns the
+ *    span allocates from it, so read-modify-write needs no atomic RMW; the
+ *    stores and the collector's loads are relaxed atomics.
+ * 3. Reading: the same one or two words, shifted and masked.
+ */
+
+/* bits of a datasize-byte run of t repeated, as a mask of words */
+static inline uint64_t gmi_heap_bits_mask(size_t datasize, const gm_type *t)
+{
+	size_t tw = t->size / 8, dw = datasize / 8;
+	uint64_t m = t->small_mask;
+	for (size_t w = tw; w < dw; w += tw) /* arrays: repeat the element */
+		m |= t->small_mask << w;
+	return dw >= 64 ? m : m & (((uint64_t)1 << dw) - 1);
+}
+
 /* Write the pointer bits of a new object at x (slot of s) holding
- * datasize bytes of t, repeated for arrays (Go's writeHeapBitsSmall). */
-void gmi_heap_bits_write(const gmi_mspan *s, uintptr_t x, size_t datasize,
-			 const gm_type *t);
-/* The pointer words of the object at slot x: bit i for word i (Go's
- * typePointers over heap bits). */
-uint64_t gmi_heap_bits_read(const gmi_mspan *s, uintptr_t x);
+ * datasize bytes of t. */
+static inline void gmi_heap_bits_write(const gmi_mspan *s, uintptr_t x,
+				       size_t datasize, const gm_type *t)
+{
+	uint64_t *bits = gmi_span_heap_bits(s);
+	size_t w0 = (x - s->startaddr) / 8, n = s->elemsize / 8;
+	uint64_t m = gmi_heap_bits_mask(datasize, t);
+	size_t i = w0 / 64, o = w0 % 64;
+	uint64_t keep = n == 64 ? 0 : ~((((uint64_t)1 << n) - 1) << o);
+	uint64_t old = __atomic_load_n(&bits[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&bits[i], (old & keep) | m << o, __ATOMIC_RELAXED);
+	if (__builtin_expect(o + n > 64, 0)) { /* the rest spills over */
+		size_t spill = o + n - 64;
+		uint64_t old2 = __atomic_load_n(&bits[i + 1], __ATOMIC_RELAXED);
+		uint64_t keep2 = ~(((uint64_t)1 << spill) - 1);
+		__atomic_store_n(&bits[i + 1], (old2 & keep2) | m >> (64 - o),
+				 __ATOMIC_RELAXED);
+	}
+}
+
+/* The pointer words of the object at slot x: bit i for word i. */
+static inline uint64_t gmi_heap_bits_read(const gmi_mspan *s, uintptr_t x)
+{
+	const uint64_t *bits = gmi_span_heap_bits(s);
+	size_t w0 = (x - s->startaddr) / 8, n = s->elemsize / 8;
+	size_t i = w0 / 64, o = w0 % 64;
+	uint64_t m = __atomic_load_n(&bits[i], __ATOMIC_RELAXED) >> o;
+	if (o + n > 64)
+		m |= __atomic_load_n(&bits[i + 1], __ATOMIC_RELAXED) << (64 - o);
+	return n == 64 ? m : m & (((uint64_t)1 << n) - 1);
+}
 
 #endif

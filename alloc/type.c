@@ -69,6 +69,9 @@ const gm_type *gm_type_new(const char *name, size_t size,
 		return type_reject(name, "ptr_offsets is NULL with nptrs", nptrs);
 	if (size > ((size_t)1 << 48))
 		return type_reject(name, "size exceeds 2^48 bytes", size);
+	if (nptrs > 0 && size % sizeof(void *) != 0)
+		return type_reject(name, "a type with pointers must have a size that "
+				   "is a multiple of 8 (pointer alignment)", size);
 	size_t *offs = type_copy_offsets(name, size, ptr_offsets, nptrs);
 	struct gm_type *t = calloc(1, sizeof *t);
 	char *nm = strdup(name);

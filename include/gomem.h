@@ -117,7 +117,8 @@ void gm_thread_detach(void);
 typedef struct gm_type gm_type;
 
 /* A type of `size` bytes whose pointer slots sit at the given byte offsets
- * (each a multiple of 8 and below size), as Go's _type.ptrdata/gcdata.
+ * (each a multiple of 8 and below size; with pointers, size is a multiple
+ * of 8 too), as Go's _type.ptrdata/gcdata.
  * Returns NULL, with a message on stderr, for malformed input. */
 const gm_type *gm_type_new(const char *name, size_t size,
 			   const size_t *ptr_offsets, size_t nptrs);

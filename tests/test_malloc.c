@@ -211,6 +211,9 @@ START_TEST(type_new_rejects_bad_maps)
 	ck_assert_ptr_null(gm_type_new("odd", 16, odd, 1));
 	ck_assert_ptr_null(gm_type_new("outside", 16, outside, 1));
 	ck_assert_ptr_null(gm_type_new("twice", 16, twice, 2));
+	size_t first[] = { 0 };
+	ck_assert_ptr_null(gm_type_new("odd size", 12, first, 1));
+	ck_assert_ptr_nonnull(gm_type_new("odd size, no pointers", 12, first, 0));
 	ck_assert_ptr_null(gm_type_new(NULL, 16, NULL, 0));
 	ck_assert_ptr_null(gm_type_new("null offsets", 16, NULL, 1));
 }
