@@ -55,12 +55,28 @@ static struct {
 	_Atomic uint64_t swept_basis;
 } sweep;
 
-/* one unswept span of any class swept; false when none is left */
+/* The first span class that may still hold unswept spans (Go's
+ * sweep.centralIndex): classes below it are done for this generation, so
+ * that each sweep_one does not start over from class 0.  Reset when a
+ * sweep generation begins. */
+static _Atomic unsigned sweep_class;
+
+/* one unswept span of any class swept; false when none is left (Go's
+ * sweepone with nextSpanForSweep) */
 static bool sweep_one(void)
 {
-	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
+	for (unsigned i = atomic_load_explicit(&sweep_class, memory_order_relaxed);
+	     i < GMI_NUM_SPAN_CLASSES; i++) {
 		if (gmi_central_sweep_one(&gmi_heap.central[i]))
 			return true;
+		/* class i is empty: move the cursor past it, unless another
+		 * sweeper already moved it further (or a new generation reset
+		 * it) */
+		unsigned cur = i;
+		atomic_compare_exchange_strong_explicit(&sweep_class, &cur, i + 1,
+							memory_order_relaxed,
+							memory_order_relaxed);
+	}
 	return false;
 }
 
@@ -138,6 +154,7 @@ void gmi_sweep_begin_cycle(uint64_t trigger)
 {
 	gmi_mheap *h = &gmi_heap;
 	atomic_fetch_add_explicit(&h->sweepgen, 2, memory_order_acq_rel);
+	atomic_store(&sweep_class, 0);
 	atomic_store(&h->stats.pages_swept, 0);
 	/* Go flushes each P's mcache (prepareForSweep); stale spans are swept
 	 * as they are uncached, by their fresh mark bits */
@@ -204,6 +221,7 @@ void gmi_sweep_start_unmarked(void)
 {
 	gmi_mcache_release_current();
 	atomic_fetch_add_explicit(&gmi_heap.sweepgen, 2, memory_order_acq_rel);
+	atomic_store(&sweep_class, 0);
 }
 
 void gmi_sweep_help(void)
