@@ -15,6 +15,7 @@
  *    fields not known here are left alone (readers ignore unknown fields,
  *    STYLE.md).
  */
+#include "harness/errf.h"
 #include "harness/results.h"
 
 #include <errno.h>
@@ -31,19 +32,6 @@ static const char *const rj_config_keys[] = {
 	"gomem_collector", "gomem_threads",
 };
 
-static int rj_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int rj_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (errlen > 0)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 /* The file whole, NUL-terminated, in *buf (malloc'd); its length, or -1
@@ -52,7 +40,7 @@ static long rj_read(const char *path, char **buf, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
-		return rj_err(err, errlen, "%s: cannot open: %s", path,
+		return gmb_errf(err, errlen, "%s: cannot open: %s", path,
 			      strerror(errno));
 	size_t cap = 1 << 16, len = 0, got;
 	char *b = malloc(cap);
@@ -68,10 +56,10 @@ static long rj_read(const char *path, char **buf, char *err, size_t errlen)
 	int failed = ferror(f);
 	fclose(f);
 	if (b == NULL)
-		return rj_err(err, errlen, "%s: out of memory reading it", path);
+		return gmb_errf(err, errlen, "%s: out of memory reading it", path);
 	if (failed) {
 		free(b);
-		return rj_err(err, errlen, "%s: read error", path);
+		return gmb_errf(err, errlen, "%s: read error", path);
 	}
 	b[len] = '\0';
 	*buf = b;
@@ -122,7 +110,7 @@ static json_t *rj_load(const char *path, char *err, size_t errlen)
 	char *clean = malloc(2 * (size_t)len + 8);
 	if (clean == NULL) {
 		free(text);
-		rj_err(err, errlen, "%s: out of memory reading it", path);
+		gmb_errf(err, errlen, "%s: out of memory reading it", path);
 		return NULL;
 	}
 	rj_sanitize(text, clean);
@@ -131,10 +119,10 @@ static json_t *rj_load(const char *path, char *err, size_t errlen)
 	json_t *root = json_loads(clean, 0, &je);
 	free(clean);
 	if (root == NULL && len == 0)
-		rj_err(err, errlen, "%s: the file is empty (an interrupted "
+		gmb_errf(err, errlen, "%s: the file is empty (an interrupted "
 		       "write?)", path);
 	else if (root == NULL)
-		rj_err(err, errlen, "%s: not valid JSON (truncated or "
+		gmb_errf(err, errlen, "%s: not valid JSON (truncated or "
 		       "corrupt?) at line %d, column %d: %s", path, je.line,
 		       je.column, je.text);
 	return root;
@@ -144,7 +132,7 @@ int gmb_json_write(json_t *root, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "w");
 	if (f == NULL)
-		return rj_err(err, errlen, "cannot create %s: %s", path,
+		return gmb_errf(err, errlen, "cannot create %s: %s", path,
 			      strerror(errno));
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 	if (fputc('\n', f) == EOF)
@@ -152,7 +140,7 @@ int gmb_json_write(json_t *root, const char *path, char *err, size_t errlen)
 	if (fclose(f) != 0)
 		rc = -1;
 	if (rc != 0)
-		return rj_err(err, errlen, "cannot write %s: %s", path,
+		return gmb_errf(err, errlen, "cannot write %s: %s", path,
 			      strerror(errno));
 	return 0;
 }
@@ -165,12 +153,12 @@ static int rj_check_part(json_t *root, const char *path, char *err,
 			 size_t errlen)
 {
 	if (!json_is_object(root))
-		return rj_err(err, errlen, "%s: the top level is not a JSON "
+		return gmb_errf(err, errlen, "%s: the top level is not a JSON "
 			      "object", path);
 	if (!json_is_array(json_object_get(root, "benchmarks")))
-		return rj_err(err, errlen, "%s: no \"benchmarks\" array", path);
+		return gmb_errf(err, errlen, "%s: no \"benchmarks\" array", path);
 	if (!json_is_object(json_object_get(root, "context")))
-		return rj_err(err, errlen, "%s: no \"context\" object", path);
+		return gmb_errf(err, errlen, "%s: no \"context\" object", path);
 	return 0;
 }
 
@@ -223,7 +211,7 @@ static int rj_merge_part(json_t *m, const char *path, size_t i,
 		 rj_merge_entries(json_object_get(m, "benchmarks"), part, i,
 				  label);
 	json_decref(part);
-	return rc ? rj_err(err, errlen, "%s: out of memory merging it", path)
+	return rc ? gmb_errf(err, errlen, "%s: out of memory merging it", path)
 		  : 0;
 }
 
@@ -233,7 +221,7 @@ int gmb_results_merge(const char *const *parts, const char *const *labels,
 	json_t *m = json_pack("{s:{}, s:[], s:[]}", "context", "gomem_configs",
 			      "benchmarks");
 	if (m == NULL)
-		return rj_err(err, errlen, "out of memory merging results");
+		return gmb_errf(err, errlen, "out of memory merging results");
 	for (size_t i = 0; i < n; i++) {
 		if (rj_merge_part(m, parts[i], i, labels[i], err, errlen)) {
 			json_decref(m);
@@ -291,10 +279,10 @@ static json_t *rj_get(rj_ctx *c, const json_t *obj, const char *where,
 	if (v == NULL && !required)
 		return NULL;
 	if (v == NULL)
-		rj_err(c->err, c->errlen, "%s: %s%s%s is missing", c->file,
+		gmb_errf(c->err, c->errlen, "%s: %s%s%s is missing", c->file,
 		       where, dot, key);
 	else if (!rj_is(v, kind))
-		rj_err(c->err, c->errlen, "%s: %s%s%s is not %s", c->file,
+		gmb_errf(c->err, c->errlen, "%s: %s%s%s is not %s", c->file,
 		       where, dot, key, rj_kind_names[kind]);
 	else
 		return v;
@@ -325,7 +313,7 @@ static int64_t rj_int_or(rj_ctx *c, const json_t *obj, const char *where,
 	if (v == NULL || json_is_integer(v) || *bad)
 		return v != NULL ? (int64_t)json_integer_value(v) : 0;
 	if (strcmp(json_string_value(v), word) != 0) {
-		rj_err(c->err, c->errlen, "%s: %s.%s is \"%s\", not an integer "
+		gmb_errf(c->err, c->errlen, "%s: %s.%s is \"%s\", not an integer "
 		       "or \"%s\"", c->file, where, key, json_string_value(v),
 		       word);
 		*bad = true;
@@ -341,7 +329,7 @@ static bool rj_config(rj_ctx *c, const json_t *o, size_t i,
 	bool bad = false;
 	snprintf(where, sizeof where, "configs[%zu]", i);
 	if (!json_is_object(o))
-		return rj_err(c->err, c->errlen, "%s: %s is not an object",
+		return gmb_errf(c->err, c->errlen, "%s: %s is not an object",
 			      c->file, where), false;
 	out->index = (int)rj_int(c, o, where, "index", &bad);
 	out->label = rj_str(c, o, where, "label", &bad);
@@ -352,7 +340,7 @@ static bool rj_config(rj_ctx *c, const json_t *o, size_t i,
 	out->procs = (int)rj_int(c, o, where, "procs", &bad);
 	out->threads = (int)rj_int_or(c, o, where, "threads", "all", 0, &bad);
 	if (!bad && out->index != (int)i)
-		return rj_err(c->err, c->errlen, "%s: %s.index is %d, not %zu",
+		return gmb_errf(c->err, c->errlen, "%s: %s.index is %d, not %zu",
 			      c->file, where, out->index, i), false;
 	return !bad;
 }
@@ -365,12 +353,12 @@ static bool rj_configs(rj_ctx *c, const json_t *root, gmb_results_data *d)
 	if (bad)
 		return false;
 	if (json_array_size(a) == 0)
-		return rj_err(c->err, c->errlen, "%s: configs is empty",
+		return gmb_errf(c->err, c->errlen, "%s: configs is empty",
 			      c->file), false;
 	d->nconfigs = json_array_size(a);
 	d->configs = calloc(d->nconfigs, sizeof *d->configs);
 	if (d->configs == NULL)
-		return rj_err(c->err, c->errlen, "%s: out of memory", c->file),
+		return gmb_errf(c->err, c->errlen, "%s: out of memory", c->file),
 		       false;
 	for (size_t i = 0; i < d->nconfigs; i++)
 		if (!rj_config(c, json_array_get(a, i), i, &d->configs[i]))
@@ -390,14 +378,14 @@ static bool rj_context(rj_ctx *c, const json_t *root, gmb_results_data *d)
 {
 	bool bad = false;
 	if (!json_is_object(root))
-		return rj_err(c->err, c->errlen, "%s: the top level is not a "
+		return gmb_errf(c->err, c->errlen, "%s: the top level is not a "
 			      "JSON object", c->file), false;
 	d->schema_version = (int)rj_int(c, root, "", "schema_version", &bad);
 	if (bad)
 		return false;
 	if (d->schema_version < 1 ||
 	    d->schema_version > GMB_RESULTS_SCHEMA_VERSION)
-		return rj_err(c->err, c->errlen, "%s: schema_version %d is not "
+		return gmb_errf(c->err, c->errlen, "%s: schema_version %d is not "
 			      "one this gomem-bench reads (1 to %d)", c->file,
 			      d->schema_version, GMB_RESULTS_SCHEMA_VERSION),
 		       false;
@@ -464,7 +452,7 @@ static bool rj_counters(rj_ctx *c, const json_t *o, gmb_results_bench *b)
 		n += !rj_is_entry_field(key) && (json_is_number(v) || json_is_null(v));
 	b->counters = n ? calloc(n, sizeof *b->counters) : NULL;
 	if (n && b->counters == NULL)
-		return rj_err(c->err, c->errlen, "%s: out of memory", c->file),
+		return gmb_errf(c->err, c->errlen, "%s: out of memory", c->file),
 		       false;
 	json_object_foreach((json_t *)o, key, v) {
 		if (rj_is_entry_field(key) || !(json_is_number(v) || json_is_null(v)))
@@ -487,7 +475,7 @@ static bool rj_times(rj_ctx *c, const json_t *o, const char *where,
 		const char *unit = rj_str(c, o, where, "time_unit", bad);
 		scale = rj_unit_ns(unit);
 		if (!*bad && scale == 0) {
-			rj_err(c->err, c->errlen, "%s: %s.time_unit is \"%s\", "
+			gmb_errf(c->err, c->errlen, "%s: %s.time_unit is \"%s\", "
 			       "not ns, us, ms or s", c->file, where, unit);
 			*bad = true;
 		}
@@ -505,7 +493,7 @@ static bool rj_entry(rj_ctx *c, const json_t *o, size_t i, size_t nconfigs,
 	bool bad = false;
 	snprintf(where, sizeof where, "benchmarks[%zu]", i);
 	if (!json_is_object(o))
-		return rj_err(c->err, c->errlen, "%s: %s is not an object",
+		return gmb_errf(c->err, c->errlen, "%s: %s is not an object",
 			      c->file, where), false;
 	b->name = rj_str(c, o, where, "name", &bad);
 	json_t *v = rj_get(c, o, where, "run_name", RJ_STR, false, &bad);
@@ -527,7 +515,7 @@ static bool rj_entry(rj_ctx *c, const json_t *o, size_t i, size_t nconfigs,
 	v = rj_get(c, o, where, "iterations", RJ_INT, !b->error, &bad);
 	b->iterations = v != NULL ? json_integer_value(v) : 0;
 	if (!bad && (b->config < 0 || (size_t)b->config >= nconfigs))
-		return rj_err(c->err, c->errlen, "%s: %s.gomem_config is %d, "
+		return gmb_errf(c->err, c->errlen, "%s: %s.gomem_config is %d, "
 			      "but context.json has %zu configuration%s",
 			      c->file, where, b->config, nconfigs,
 			      nconfigs == 1 ? "" : "s"), false;
@@ -539,7 +527,7 @@ static bool rj_benches(rj_ctx *c, const json_t *root, gmb_results_data *d)
 {
 	bool bad = false;
 	if (!json_is_object(root))
-		return rj_err(c->err, c->errlen, "%s: the top level is not a "
+		return gmb_errf(c->err, c->errlen, "%s: the top level is not a "
 			      "JSON object", c->file), false;
 	json_t *a = rj_get(c, root, "", "benchmarks", RJ_ARR, true, &bad);
 	if (bad)
@@ -547,7 +535,7 @@ static bool rj_benches(rj_ctx *c, const json_t *root, gmb_results_data *d)
 	d->nbenches = json_array_size(a);
 	d->benches = calloc(d->nbenches ? d->nbenches : 1, sizeof *d->benches);
 	if (d->benches == NULL)
-		return rj_err(c->err, c->errlen, "%s: out of memory", c->file),
+		return gmb_errf(c->err, c->errlen, "%s: out of memory", c->file),
 		       false;
 	for (size_t i = 0; i < d->nbenches; i++)
 		if (!rj_entry(c, json_array_get(a, i), i, d->nconfigs,
@@ -562,7 +550,7 @@ static bool rj_path(char *buf, size_t n, const char *dir, const char *name,
 {
 	int k = snprintf(buf, n, "%s/%s", dir, name);
 	if (k < 0 || (size_t)k >= n)
-		return rj_err(err, errlen, "%s: path too long", dir), false;
+		return gmb_errf(err, errlen, "%s: path too long", dir), false;
 	return true;
 }
 
@@ -586,7 +574,7 @@ int gmb_results_load(const char *dir, gmb_results_data *d, char *err,
 	if (ok)
 		return 0;
 	if (d->dir == NULL)
-		rj_err(err, errlen, "%s: out of memory", dir);
+		gmb_errf(err, errlen, "%s: out of memory", dir);
 	gmb_results_free(d);
 	return -1;
 }

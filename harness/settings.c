@@ -16,6 +16,7 @@
  * 3. gmb_config_format / gmb_config_parse: "key=value,..." both ways; the
  *    parser takes the same value syntax as the flags.
  */
+#include "harness/errf.h"
 #include "harness/settings.h"
 
 #include <errno.h>
@@ -108,19 +109,6 @@ static const settings_flag settings_flags[F_COUNT] = {
 		       "thread counts: integers from 1 to 1024"},
 };
 
-static int settings_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int settings_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (errlen > 0)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The flag `arg` names ("--NAME" or "--NAME=..."), or -1. */
 static int settings_flag_of(const char *arg)
 {
@@ -182,20 +170,20 @@ static int settings_add_value(gmb_settings *s, int f, const char *flag,
 	size_t *n = settings_len(s, f);
 	int64_t key;
 	if (*v == '\0')
-		return settings_err(err, errlen, "%s: an empty value in the "
+		return gmb_errf(err, errlen, "%s: an empty value in the "
 				    "list; --%s takes %s, comma separated",
 				    flag, d->name, d->accepted);
 	if (d->parse(v, &key) != 0 || (f == F_THREADS && key == 0))
-		return settings_err(err, errlen, "%s: '%s' is not accepted; "
+		return gmb_errf(err, errlen, "%s: '%s' is not accepted; "
 				    "--%s takes %s, comma separated", flag, v,
 				    d->name, d->accepted);
 	for (size_t i = 0; i < *n; i++)
 		if (settings_get(s, f, i) == key)
-			return settings_err(err, errlen, "%s: '%s' repeats an "
+			return gmb_errf(err, errlen, "%s: '%s' repeats an "
 					    "earlier value of --%s", flag, v,
 					    d->name);
 	if (*n == GMB_SETTINGS_MAX_VALUES)
-		return settings_err(err, errlen, "%s: more than %d values",
+		return gmb_errf(err, errlen, "%s: more than %d values",
 				    flag, GMB_SETTINGS_MAX_VALUES);
 	settings_put(s, f, (*n)++, key);
 	return 0;
@@ -206,23 +194,23 @@ int gmb_settings_parse(gmb_settings *s, const char *arg, const char *value,
 {
 	int f = settings_flag_of(arg);
 	if (f < 0)
-		return settings_err(err, errlen, "'%s' is not a settings flag",
+		return gmb_errf(err, errlen, "'%s' is not a settings flag",
 				    arg);
 	const settings_flag *d = &settings_flags[f];
 	const char *eq = strchr(arg, '=');
 	const char *list = eq != NULL ? eq + 1 : value;
 	if (*settings_len(s, f) > 0)
-		return settings_err(err, errlen, "--%s is given twice; give "
+		return gmb_errf(err, errlen, "--%s is given twice; give "
 				    "all its values in one comma-separated "
 				    "list", d->name);
 	if (list == NULL || *list == '\0')
-		return settings_err(err, errlen, "--%s needs a value: %s, "
+		return gmb_errf(err, errlen, "--%s needs a value: %s, "
 				    "comma separated", d->name, d->accepted);
 	char flag[320];
 	snprintf(flag, sizeof flag, "--%s=%s", d->name, list);
 	char buf[4096];
 	if (strlen(list) >= sizeof buf)
-		return settings_err(err, errlen, "--%s: the list is too long",
+		return gmb_errf(err, errlen, "--%s: the list is too long",
 				    d->name);
 	strcpy(buf, list);
 	char *p = buf;
@@ -422,16 +410,16 @@ static int config_parse_field(char *field, gmb_config *c, const char *text,
 				f = i;
 	}
 	if (f < 0)
-		return settings_err(err, errlen, "configuration '%s': '%s' is "
+		return gmb_errf(err, errlen, "configuration '%s': '%s' is "
 				    "not key=value with a key among gogc, "
 				    "memlimit, collector, procs, threads",
 				    text, field);
 	if (c->set & settings_bits[f])
-		return settings_err(err, errlen, "configuration '%s': %s is "
+		return gmb_errf(err, errlen, "configuration '%s': %s is "
 				    "given twice", text, field);
 	int64_t key;
 	if (settings_flags[f].parse(eq + 1, &key) != 0)
-		return settings_err(err, errlen, "configuration '%s': %s='%s' "
+		return gmb_errf(err, errlen, "configuration '%s': %s='%s' "
 				    "is not accepted; %s takes %s", text, field,
 				    eq + 1, field, settings_flags[f].accepted);
 	config_set_field(c, f, key);
@@ -444,7 +432,7 @@ int gmb_config_parse(const char *text, gmb_config *c, char *err,
 	char buf[GMB_CONFIG_TEXT_MAX * 2];
 	memset(c, 0, sizeof *c);
 	if (strlen(text) >= sizeof buf)
-		return settings_err(err, errlen, "configuration text is too "
+		return gmb_errf(err, errlen, "configuration text is too "
 				    "long (%zu bytes)", strlen(text));
 	strcpy(buf, text);
 	if (buf[0] == '\0')
