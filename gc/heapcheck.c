@@ -8,8 +8,8 @@
  *    objects go in an open-addressing hash set, pending ones on a stack.
  * 2. Every object reached must have its mark bit set; a white one is a
  *    collector bug (it would be freed while reachable): throw, naming it.
- * Enabled by gmi_heapcheck_enabled (tests) or GODEBUG=gccheckmark=1 (Go's
- * name for its own checkmark verifier).
+ * Enabled by gmi_heapcheck_enabled (the GC tests set it; Go's own verifier
+ * of this kind is GODEBUG=gccheckmark=1).
  */
 #include <stdlib.h>
 #include <string.h>

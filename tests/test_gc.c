@@ -12,11 +12,13 @@
  */
 #include <check.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gc/gc.h"
+#include "gc/proc.h"
 #include "gomem.h"
 
 #define NOINLINE __attribute__((noinline))
@@ -243,6 +245,18 @@ START_TEST(gogc_off_never_collects_by_itself)
 }
 END_TEST
 
+/* The verifier itself can fail: with the world stopped and nothing
+ * marked (no cycle has run), a reachable object is white, and it throws. */
+START_TEST(heapcheck_catches_an_unmarked_reachable_object)
+{
+	gm_set_gc_percent(GM_GOGC_OFF);
+	node *volatile keep = node_new(3);
+	gmi_stw_stop();
+	gmi_heapcheck_after_mark(); /* must abort */
+	ck_assert_ptr_null(keep); /* keep stays live across the call */
+}
+END_TEST
+
 /* ---- stress ------------------------------------------------------------ */
 
 enum { SLOTS = 1024 };
@@ -394,6 +408,7 @@ static Suite *gc_suite(void)
 	tcase_add_test(tc, garbage_cycles_are_collected);
 	tcase_add_test(tc, fat_nodes_with_headers_keep_their_kids);
 	tcase_add_test(tc, gogc_off_never_collects_by_itself);
+	tcase_add_test_raise_signal(tc, heapcheck_catches_an_unmarked_reachable_object, SIGABRT);
 	suite_add_tcase(s, tc);
 
 	TCase *st = tcase_create("stress");
