@@ -2,22 +2,40 @@
  * gccounters.c — the collector's figures for one benchmark run (see
  * gccounters.h).
  *
- * 1. Before the run, thread 0 reads debug.ReadGCStats' equivalent.
+ * 1. Before the run, thread 0 reads debug.ReadGCStats' equivalent and the
+ *    wall clock.
  * 2. After it, the cycles of the run are the difference in num_gc; their
  *    pauses are the newest that many entries of the pause history (at most
- *    256, as Go keeps).
- * 3. p50 and p99 by the nearest-rank method over those pauses; max; and
- *    the process's peak RSS.
+ *    256, as Go keeps).  A run of more than 256 cycles has lost its oldest
+ *    pauses: its percentiles are over the newest 256, and its MMU over the
+ *    part of the run those cover (from the oldest kept pause's start).
+ * 3. p50, p90, p99 and p99.9 by the nearest-rank method over those
+ *    pauses; max; MMU at 1, 10 and 100 ms windows inside the run's span
+ *    (plotcycles.c's gmb_mmu, with the run's ends as zero-length pauses
+ *    so that the windows flush with them count); the process's peak RSS.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "harness/gccounters.h"
+#include "harness/plotcycles.h"
+
+/* Wall clock at this thread's gmb_gc_counters_begin. */
+static _Thread_local uint64_t gcc_begin_ns;
+
+static uint64_t gcc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 void gmb_gc_counters_begin(gm_gcstats *before)
 {
 	gm_read_gcstats(before);
+	gcc_begin_ns = gcc_now();
 }
 
 static int gcc_cmp(const void *a, const void *b)
@@ -26,34 +44,137 @@ static int gcc_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* nearest rank: the smallest value with at least pct% at or below it */
-static uint64_t gcc_rank(const uint64_t *sorted, uint32_t n, double pct)
+uint64_t gmb_pause_rank(const uint64_t *sorted, uint32_t n, unsigned permille)
 {
-	uint32_t r = (uint32_t)(pct / 100.0 * n + 0.999999);
+	uint64_t r = ((uint64_t)permille * n + 999) / 1000;
 	if (r < 1)
 		r = 1;
 	return sorted[r > n ? n - 1 : r - 1];
+}
+
+double gmb_run_mmu(const double *start, const double *len, size_t n,
+		   double t0, double t1, double w)
+{
+	double span = t1 - t0, busy = 0;
+	if (!(span > 0))
+		return 1;
+	if (w >= span) {
+		for (size_t i = 0; i < n; i++)
+			busy += len[i];
+		return busy >= span ? 0 : 1 - busy / span;
+	}
+	/* The worst window starts at a pause's start, ends at a pause's end,
+	 * or lies flush with an end of the run: zero-length pauses at t0 and
+	 * t1 make gmb_mmu try the last two.  Windows it tries that reach past
+	 * the run hold no more pause than the flush ones. */
+	double *s = malloc((n + 2) * sizeof *s), *l = malloc((n + 2) * sizeof *l);
+	double mmu = -1;
+	if (s != NULL && l != NULL) {
+		s[0] = t0;
+		l[0] = 0;
+		memcpy(s + 1, start, n * sizeof *s);
+		memcpy(l + 1, len, n * sizeof *l);
+		s[n + 1] = t1;
+		l[n + 1] = 0;
+		mmu = gmb_mmu(s, l, n + 2, w);
+	}
+	free(s);
+	free(l);
+	return mmu;
+}
+
+typedef struct gcc_pause {
+	double start, len;
+} gcc_pause;
+
+static int gcc_cmp_pause(const void *a, const void *b)
+{
+	double x = ((const gcc_pause *)a)->start, y = ((const gcc_pause *)b)->start;
+	return (x > y) - (x < y);
+}
+
+/* The pauses as [start, start + len), in ns from `base` (a double holds
+ * ns since the epoch only to 256 ns), clipped to [*t0, t1], sorted and made
+ * disjoint, into s/l; *t0 moves to the oldest start when truncated. */
+static void gcc_intervals(const uint64_t *pause_ns, const uint64_t *pause_end,
+			  uint32_t n, bool truncated, uint64_t base, double *t0,
+			  double t1, double *s, double *l)
+{
+	gcc_pause p[256];
+	for (uint32_t i = 0; i < n; i++) {
+		p[i].start = (double)(int64_t)(pause_end[i] - pause_ns[i] - base);
+		p[i].len = (double)pause_ns[i];
+	}
+	qsort(p, n, sizeof *p, gcc_cmp_pause);
+	if (truncated && n > 0 && p[0].start > *t0)
+		*t0 = p[0].start;
+	double prev = *t0;
+	for (uint32_t i = 0; i < n; i++) {
+		double a = p[i].start, b = p[i].start + p[i].len;
+		a = a < prev ? prev : a;
+		b = b > t1 ? t1 : b;
+		s[i] = a;
+		l[i] = b > a ? b - a : 0;
+		prev = a + l[i];
+	}
+}
+
+int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
+		     uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
+		     gmb_gc_summary *out)
+{
+	uint64_t sorted[256];
+	double s[256], l[256], from = 0, to = (double)(int64_t)(t1 - t0);
+	n = n > 256 ? 256 : n;
+	memset(out, 0, sizeof *out);
+	out->npause = n;
+	if (n > 0) {
+		memcpy(sorted, pause_ns, n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, gcc_cmp);
+		out->p50_ns = gmb_pause_rank(sorted, n, 500);
+		out->p90_ns = gmb_pause_rank(sorted, n, 900);
+		out->p99_ns = gmb_pause_rank(sorted, n, 990);
+		out->p999_ns = gmb_pause_rank(sorted, n, 999);
+		out->max_ns = sorted[n - 1];
+	}
+	gcc_intervals(pause_ns, pause_end, n, truncated, t0, &from, to, s, l);
+	out->mmu_1ms = gmb_run_mmu(s, l, n, from, to, 1e6);
+	out->mmu_10ms = gmb_run_mmu(s, l, n, from, to, 1e7);
+	out->mmu_100ms = gmb_run_mmu(s, l, n, from, to, 1e8);
+	return out->mmu_1ms < 0 || out->mmu_10ms < 0 || out->mmu_100ms < 0
+		? -1 : 0;
+}
+
+static void gcc_set_summary(gmb_state *st, const gmb_gc_summary *g)
+{
+	if (g->npause > 0) {
+		gmb_set_counter(st, "pause_p50_ns", (double)g->p50_ns, 0);
+		gmb_set_counter(st, "pause_p90_ns", (double)g->p90_ns, 0);
+		gmb_set_counter(st, "pause_p99_ns", (double)g->p99_ns, 0);
+		gmb_set_counter(st, "pause_p999_ns", (double)g->p999_ns, 0);
+		gmb_set_counter(st, "pause_max_ns", (double)g->max_ns, 0);
+	}
+	gmb_set_counter(st, "mmu_1ms", g->mmu_1ms, 0);
+	gmb_set_counter(st, "mmu_10ms", g->mmu_10ms, 0);
+	gmb_set_counter(st, "mmu_100ms", g->mmu_100ms, 0);
 }
 
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before)
 {
 	if (gmb_thread_index(st) != 0)
 		return;
+	uint64_t end_ns = gcc_now();
 	gm_gcstats *after = malloc(sizeof *after);
 	if (after == NULL)
 		return;
 	gm_read_gcstats(after);
 	uint64_t cycles = after->num_gc - before->num_gc;
 	uint32_t n = cycles < after->npause ? (uint32_t)cycles : after->npause;
-	uint64_t sorted[256];
-	memcpy(sorted, after->pause_ns, n * sizeof *sorted);
-	qsort(sorted, n, sizeof *sorted, gcc_cmp);
 	gmb_set_counter(st, "gc_cycles", (double)cycles, GMB_COUNTER_TOTAL);
-	if (n > 0) {
-		gmb_set_counter(st, "pause_p50_ns", (double)gcc_rank(sorted, n, 50), 0);
-		gmb_set_counter(st, "pause_p99_ns", (double)gcc_rank(sorted, n, 99), 0);
-		gmb_set_counter(st, "pause_max_ns", (double)sorted[n - 1], 0);
-	}
+	gmb_gc_summary g;
+	if (gmb_gc_summarize(after->pause_ns, after->pause_end, n, cycles > n,
+			     gcc_begin_ns, end_ns, &g) == 0)
+		gcc_set_summary(st, &g);
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		gmb_set_counter(st, "peak_rss_bytes", (double)ru.ru_maxrss * 1024.0,

@@ -1,6 +1,7 @@
 /*
  * gccounters.h — the collector's figures for one benchmark run, as Google
- * Benchmark counters: cycles, pause percentiles, peak RSS.
+ * Benchmark counters: cycles, pause percentiles, minimum mutator
+ * utilization, peak RSS.
  *
  * Google Benchmark 1.7.1 sums per-thread counters across threads, so a
  * percentile must be computed once: only thread 0 sets these.
@@ -8,15 +9,57 @@
 #ifndef GOMEM_HARNESS_GCCOUNTERS_H
 #define GOMEM_HARNESS_GCCOUNTERS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "gomem.h"
 #include "harness/shim.h"
 
-/* Take a snapshot at the start of a run (thread 0). */
+/* Take a snapshot at the start of a run, and note the wall clock
+ * (CLOCK_REALTIME, the clock of gm_gcstats.pause_end) for this thread:
+ * the same thread must call gmb_gc_counters_end. */
 void gmb_gc_counters_begin(gm_gcstats *before);
-/* Set gc_cycles, pause_p50_ns, pause_p99_ns, pause_max_ns (over the pauses
- * of this run, at most the last 256) and peak_rss_bytes (the process's, from
- * getrusage) on st; nothing on threads other than 0. */
+/* Set on st, over the pauses of this run (at most the last 256):
+ *   gc_cycles                        cycles completed during the run
+ *   pause_p50_ns .. pause_p999_ns    nearest-rank p50, p90, p99, p99.9
+ *   pause_max_ns
+ *   mmu_1ms, mmu_10ms, mmu_100ms     minimum mutator utilization
+ *   peak_rss_bytes                   the process's, from getrusage
+ * Nothing on threads other than 0. */
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before);
+
+/* ---- the computation, without a collector (tests/test_gccounters.c) ---- */
+
+/* The figures of one run's pauses. */
+typedef struct gmb_gc_summary {
+	uint32_t npause;                /* pauses the figures are over */
+	uint64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns; /* 0 when none */
+	double mmu_1ms, mmu_10ms, mmu_100ms;
+} gmb_gc_summary;
+
+/* Nearest rank over sorted[0..n), n > 0: the smallest value with at least
+ * permille/1000 of the values at or below it (rank ceil(permille*n/1000),
+ * in integers, so p99.9 is 999 of 1..1000). */
+uint64_t gmb_pause_rank(const uint64_t *sorted, uint32_t n, unsigned permille);
+
+/* Minimum mutator utilization of a run [t0, t1] for windows of length w,
+ * all in ns (Cheng & Blelloch): the least fraction of any window of length
+ * w inside [t0, t1] not covered by the pauses [start[i], start[i] +
+ * len[i]), which must be sorted by start, not overlapping, and inside the
+ * run.  A window at least as long as the run gives the run's overall
+ * utilization; an empty run gives 1. */
+double gmb_run_mmu(const double *start, const double *len, size_t n,
+		   double t0, double t1, double w);
+
+/* The summary of the run [t0, t1] (ns since the epoch) from n pauses in
+ * gm_gcstats' layout, newest first: pause i covers [pause_end[i] -
+ * pause_ns[i], pause_end[i]] (clipped to the run).  `truncated`: the run
+ * had more cycles than the n given, so its start is not covered; the MMU
+ * is then over [start of the oldest pause, t1].  0, or -1 out of memory. */
+int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
+		     uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
+		     gmb_gc_summary *out);
 
 /* Google Benchmark's loop, as a blocking region: a thread that waits at
  * Google Benchmark's start/stop barrier while attached must not hold up a

@@ -20,7 +20,8 @@
  *    1 had a failing benchmark (its results are kept, the run exits 1);
  *    any other failure stops the run and removes what it wrote.
  *    Each child also logs its collection cycles to cycles/<settings>.csv
- *    (dropped when it had none).
+ *    (dropped when it had none), and prints a progress line to stderr as
+ *    each benchmark instance finishes (run_child.c).
  * 5. Merge the children's JSON into bench.json, write context.json,
  *    rename the temporary directory to DIR, and point results/latest at
  *    it when every benchmark passed.
@@ -198,6 +199,16 @@ static int run_parse_child(gmb_run_opts *o, int argc, char **argv, int *i)
 		o->child_cycles = run_value(argc, argv, i, GMB_CHILD_CYCLES);
 		return o->child_cycles != NULL ? 1 : -GMB_EXIT_USAGE;
 	}
+	if (gmb_flag_is(arg, GMB_CHILD_PROGRESS)) {
+		const char *v = run_value(argc, argv, i, GMB_CHILD_PROGRESS);
+		if (v == NULL)
+			return -GMB_EXIT_USAGE;
+		if (sscanf(v, "%u/%u", &o->child_config_no,
+			   &o->child_configs) != 2)
+			return -gmb_usage_error("run", "--%s=%s: not c/C",
+						GMB_CHILD_PROGRESS, v);
+		return 1;
+	}
 	if (gmb_flag_is(arg, GMB_CHILD_SLOTS)) {
 		const char *v = run_value(argc, argv, i, GMB_CHILD_SLOTS);
 		if (v == NULL)
@@ -373,8 +384,8 @@ static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
 {
 	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
 	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], cyc[4400], slots[48],
-		pin[32], mem[32], label[GMB_CONFIG_TEXT_MAX];
-	char *argv[o->nbench + 12];
+		pin[32], mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX];
+	char *argv[o->nbench + 13];
 	int n = 0;
 
 	gmb_config_format(&p->configs[i], label, sizeof label);
@@ -384,8 +395,10 @@ static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
 	snprintf(slots, sizeof slots, "--" GMB_CHILD_SLOTS "=%u", p->lib_base[i]);
 	snprintf(pin, sizeof pin, "--pin=%s", gmb_pin_name(o->pin));
 	snprintf(mem, sizeof mem, "--membind=%s", gmb_membind_name(o->membind));
+	snprintf(prog, sizeof prog, "--" GMB_CHILD_PROGRESS "=%zu/%zu", i + 1,
+		 p->n);
 	char *fixed[] = {(char *)gmb_argv0, "run", cfg, out, cyc, slots, pin,
-			 mem};
+			 mem, prog};
 	for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
 		argv[n++] = fixed[k];
 	if (!o->have_repetitions)

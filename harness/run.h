@@ -18,6 +18,7 @@
 #define GMB_CHILD_OUT "child-out"       /* where its JSON goes */
 #define GMB_CHILD_SLOTS "child-slots"   /* the collector's first slot */
 #define GMB_CHILD_CYCLES "child-cycles" /* where its per-cycle CSV goes */
+#define GMB_CHILD_PROGRESS "child-progress" /* "c/C": configuration c of C */
 
 typedef struct gmb_run_opts {
 	const char *out;      /* --out DIR */
@@ -35,6 +36,7 @@ typedef struct gmb_run_opts {
 	const char *child_out;
 	const char *child_cycles; /* NULL: no per-cycle log */
 	unsigned child_slots;
+	unsigned child_config_no, child_configs; /* for progress; 0: unknown */
 } gmb_run_opts;
 
 /* Run the configuration o->child_config; the exit status: 0, 1 when a

@@ -13,13 +13,17 @@
  *    and hook the collector's threads (gm_config.thread_start).
  * 5. gm_config_default, overridden by the configuration; gm_init.
  * 6. Log every collection cycle to --child-cycles (cycles.c); record the
- *    configuration in Google Benchmark's context; run; print gomem
- *    against glibc.
+ *    configuration in Google Benchmark's context; run, printing to stderr
+ *    "[config c/C] [i/N] NAME … ETA m:ss" as each of the N benchmark
+ *    instances finishes (the ETA from the mean time per finished
+ *    instance; "[config c/C]" only with several configurations); print
+ *    gomem against glibc.
  * Exit status: 0; 1 when a benchmark reported an error (the JSON is
  * written all the same); 2 when something is refused before the run.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "gomem.h"
 #include "harness/cmd.h"
@@ -75,11 +79,76 @@ static int child_gomem_init(const gmb_run_opts *o, const gmb_config *c,
 	return 0;
 }
 
+/* Progress through the instances of this configuration. */
+typedef struct child_progress {
+	gmb_summary *sum;       /* where the results go on to */
+	size_t done, total;
+	unsigned config, nconfigs;
+	double t0;              /* CLOCK_MONOTONIC seconds at the start */
+	char cur[512];          /* the instance whose repetitions are counted */
+	int64_t reps;           /* of it, so far */
+	char last[512];         /* the last instance counted as finished */
+} child_progress;
+
+static double child_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void child_count_instance(const char *name, void *ctx)
+{
+	(void)name;
+	(void)ctx;
+}
+
+/* Whether r finishes its instance: its last repetition, or the first
+ * aggregate or error of an instance not yet counted (aggregates only, or
+ * repetitions cut short). */
+static bool child_finishes(child_progress *p, const gmb_result *r)
+{
+	if (strcmp(r->name, p->last) == 0)
+		return false;
+	if (r->aggregate[0] != '\0' || r->error)
+		return true;
+	if (strcmp(r->name, p->cur) != 0) {
+		snprintf(p->cur, sizeof p->cur, "%s", r->name);
+		p->reps = 0;
+	}
+	return ++p->reps >= (r->repetitions > 0 ? r->repetitions : 1);
+}
+
+/* gmb_run callback: the summary's, then a progress line per instance. */
+static void child_progress_add(const gmb_result *r, void *ctx)
+{
+	child_progress *p = ctx;
+	gmb_summary_add(r, p->sum);
+	if (!child_finishes(p, r))
+		return;
+	snprintf(p->last, sizeof p->last, "%s", r->name);
+	p->done++;
+	double left = (child_seconds() - p->t0) / (double)p->done *
+		      (double)(p->total > p->done ? p->total - p->done : 0);
+	long s = (long)(left + 0.5);
+	fflush(stdout);
+	if (p->nconfigs > 1)
+		fprintf(stderr, "[config %u/%u] ", p->config, p->nconfigs);
+	fprintf(stderr, "[%zu/%zu] %s \u2026 ETA %ld:%02ld\n", p->done,
+		p->total, r->name, s / 60, s % 60);
+}
+
 /* Step 6: 0, 1, or 2 when nothing matched the filter. */
-static int child_execute(void)
+static int child_execute(const gmb_run_opts *o)
 {
 	gmb_summary sum = {0};
-	size_t matched = gmb_run(gmb_summary_add, &sum);
+	child_progress prog = {
+		.sum = &sum, .config = o->child_config_no,
+		.nconfigs = o->child_configs,
+	};
+	prog.total = gmb_list(child_count_instance, NULL);
+	prog.t0 = child_seconds();
+	size_t matched = gmb_run(child_progress_add, &prog);
 	gm_shutdown();
 	if (matched == 0) {
 		gmb_summary_free(&sum);
@@ -122,7 +191,7 @@ int gmb_run_child(const gmb_run_opts *o)
 			return gmb_usage_error("run", "%s", err);
 		}
 		gmb_context_benchmark(&cfg, &c, o->pin, o->membind);
-		rc = child_execute();
+		rc = child_execute(o);
 		gmb_cycles_stop();
 	}
 	gmb_placement_stop();

@@ -1,0 +1,243 @@
+/*
+ * steady_heap.c — a service's heap: a live heap of fixed size with random
+ * replacement churn, the workload for GOGC sweeps.
+ *
+ * Benchmarks (threads 1 and 2):
+ *   steady_heap/gomem/LIVE_MIB/NODE_BYTES
+ * A root array on the gomem heap (held by a local variable: stacks are
+ * roots) has one slot per chain of GMB_STEADY_CHAIN nodes; a node is
+ * NODE_BYTES with 2 pointers (next, and aux, left NULL), a key and a
+ * payload derived from the key.  The chains and the array together hold
+ * about LIVE_MIB MiB.  Building it is untimed, before the loop; then one
+ * iteration picks a random slot and a random position in its chain and
+ * puts a freshly allocated node there (every pointer store through
+ * gm_write), so that the old node becomes garbage and the live heap stays
+ * the same size.  The collector runs at the configured GOGC.
+ *
+ * One iteration is one allocation (items_processed counts them), so the
+ * time per iteration is ns per allocation, cycles included.  Each thread
+ * builds and churns its own LIVE_MIB / threads MiB.  After the loop
+ * (untimed) every payload and chain length is checked; a broken one skips
+ * the run with an error.  Thread 0 reports gc_cycles, pause_p50_ns,
+ * pause_p99_ns, pause_max_ns and peak_rss_bytes.  Seeds are fixed.
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "gomem.h"
+#include "harness/gccounters.h"
+#include "harness/shim.h"
+#include "harness/topology.h"
+#include "harness/workload.h"
+#include "workloads/steady_heap.h"
+
+typedef struct sh_node {
+	struct sh_node *next, *aux;
+	uint64_t key;
+	uint64_t words[]; /* node_size / 8 - 3 of them: sh_word(key, i) */
+} sh_node;
+
+/* ---- types ------------------------------------------------------------- */
+
+#define SH_MAX_TYPES 16
+
+static pthread_mutex_t sh_types_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	size_t size;
+	const gm_type *type;
+} sh_types[SH_MAX_TYPES];
+static size_t sh_ntypes;
+
+/* The node type of `size` bytes, made on first use (NULL if malformed or
+ * the table is full). */
+static const gm_type *sh_node_type(size_t size)
+{
+	static const size_t offs[] = {0, 8};
+	const gm_type *t = NULL;
+	char name[32];
+
+	pthread_mutex_lock(&sh_types_lock);
+	for (size_t i = 0; i < sh_ntypes && t == NULL; i++)
+		if (sh_types[i].size == size)
+			t = sh_types[i].type;
+	if (t == NULL && sh_ntypes < SH_MAX_TYPES) {
+		snprintf(name, sizeof name, "steady_node%zu", size);
+		t = gm_type_new(name, size, offs, 2);
+		if (t != NULL) {
+			sh_types[sh_ntypes].size = size;
+			sh_types[sh_ntypes++].type = t;
+		}
+	}
+	pthread_mutex_unlock(&sh_types_lock);
+	return t;
+}
+
+static const gm_type *sh_slot;
+static pthread_once_t sh_slot_once = PTHREAD_ONCE_INIT;
+
+static void sh_slot_make(void)
+{
+	static const size_t offs[] = {0};
+	sh_slot = gm_type_new("steady_slot", 8, offs, 1);
+}
+
+/* The root array's element: one pointer. */
+static const gm_type *sh_slot_type(void)
+{
+	pthread_once(&sh_slot_once, sh_slot_make);
+	return sh_slot;
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static uint64_t sh_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static uint64_t sh_word(uint64_t key, size_t i)
+{
+	uint64_t z = key + (i + 1) * 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	return z ^ (z >> 31);
+}
+
+static size_t sh_nwords(size_t node_size)
+{
+	return node_size / 8 - 3;
+}
+
+static sh_node *sh_node_new(const gm_type *t, size_t node_size, uint64_t *rng)
+{
+	sh_node *n = gm_new(t);
+	n->key = sh_rand(rng);
+	for (size_t i = 0, w = sh_nwords(node_size); i < w; i++)
+		n->words[i] = sh_word(n->key, i);
+	return n;
+}
+
+static int sh_node_intact(const sh_node *n, size_t node_size)
+{
+	for (size_t i = 0, w = sh_nwords(node_size); i < w; i++)
+		if (n->words[i] != sh_word(n->key, i))
+			return 0;
+	return n->aux == NULL;
+}
+
+/* ---- the heap ---------------------------------------------------------- */
+
+int gmb_steady_build(gmb_steady *h, size_t live_bytes, size_t node_size,
+		     uint64_t seed)
+{
+	if (node_size < GMB_STEADY_MIN_NODE || node_size % 8 != 0)
+		return -1;
+	const gm_type *t = sh_node_type(node_size), *st = sh_slot_type();
+	if (t == NULL || st == NULL)
+		return -1;
+	h->node_size = node_size;
+	h->rng = seed ? seed : 1;
+	h->nslots = live_bytes / (GMB_STEADY_CHAIN * node_size + sizeof(void *));
+	if (h->nslots == 0)
+		h->nslots = 1;
+	h->slots = gm_new_array(st, h->nslots);
+	for (size_t s = 0; s < h->nslots; s++) {
+		sh_node *head = NULL;
+		for (int k = 0; k < GMB_STEADY_CHAIN; k++) {
+			sh_node *n = sh_node_new(t, node_size, &h->rng);
+			gm_write((void **)&n->next, head);
+			head = n;
+		}
+		gm_write(&h->slots[s], head);
+	}
+	return 0;
+}
+
+void gmb_steady_churn(gmb_steady *h, int64_t n)
+{
+	const gm_type *t = sh_node_type(h->node_size);
+	for (int64_t i = 0; i < n; i++) {
+		uint64_t r = sh_rand(&h->rng);
+		void **prev = &h->slots[(r >> 8) % h->nslots];
+		for (uint64_t k = r % GMB_STEADY_CHAIN; k > 0; k--)
+			prev = (void **)&((sh_node *)*prev)->next;
+		sh_node *fresh = sh_node_new(t, h->node_size, &h->rng);
+		gm_write((void **)&fresh->next, ((sh_node *)*prev)->next);
+		gm_write(prev, fresh);
+	}
+}
+
+size_t gmb_steady_broken(const gmb_steady *h)
+{
+	size_t broken = 0;
+	for (size_t s = 0; s < h->nslots; s++) {
+		int len = 0;
+		for (const sh_node *n = h->slots[s]; n != NULL; n = n->next, len++)
+			broken += !sh_node_intact(n, h->node_size);
+		broken += len != GMB_STEADY_CHAIN;
+		gm_safepoint(); /* a long walk that does not allocate */
+	}
+	return broken;
+}
+
+size_t gmb_steady_live_bytes(const gmb_steady *h)
+{
+	return h->nslots * (GMB_STEADY_CHAIN * h->node_size + sizeof(void *));
+}
+
+/* ---- the benchmark ----------------------------------------------------- */
+
+/* Replacements per trip around the loop: enough that the loop's own call
+ * is not measured. */
+#define SH_BATCH 1024
+
+static void steady_bench(gmb_state *st, void *arg)
+{
+	(void)arg;
+	gmb_place_thread(st);
+	size_t live = (size_t)gmb_range(st, 0) << 20, size = (size_t)gmb_range(st, 1);
+	gmb_steady h;
+	gm_gcstats before;
+	int err;
+
+	if ((err = gm_thread_attach()) != GM_OK)
+		gmb_fatal("steady_heap: gm_thread_attach: %s", gm_strerror(err));
+	if (gmb_thread_index(st) == 0)
+		gm_gc(); /* the previous run's heap is garbage now */
+	if (gmb_steady_build(&h, live / (size_t)gmb_threads(st), size,
+			     0x5eed0000u + (uint64_t)gmb_thread_index(st)) != 0)
+		gmb_fatal("steady_heap: cannot build nodes of %zu bytes", size);
+	gmb_gc_counters_begin(&before);
+	while (gmb_keep_running_batch_attached(st, SH_BATCH))
+		gmb_steady_churn(&h, SH_BATCH);
+	gmb_gc_counters_end(st, &before);
+	gmb_set_items_processed(st, gmb_iterations(st));
+	size_t broken = gmb_steady_broken(&h);
+	gmb_do_not_optimize(h.slots);
+	h.slots = NULL;
+	gm_thread_detach();
+	if (broken != 0) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "steady_heap: %zu broken nodes or chains", broken);
+		gmb_skip_with_error(st, msg);
+	}
+}
+
+static void steady_register(void)
+{
+	static const int64_t defaults[] = {64, 64}; /* MiB live, bytes per node */
+	gmb_opts o = {GMB_THREADS(1, 2)};
+	gmb_bench *b = gmb_register("steady_heap/gomem", steady_bench, NULL, &o);
+	gmb_bench_args(b, defaults, 2);
+}
+
+GMB_WORKLOAD(steady_heap,
+	.name = "steady_heap",
+	.description = "a fixed live heap with random replacement churn, "
+		       "collector at the configured GOGC (ns per allocation)",
+	.params = "live heap: 64 MiB (split among threads) in chains of 4 "
+		  "nodes of 64 B with 2 pointers; threads: 1, 2",
+	.register_benchmarks = steady_register);
