@@ -73,8 +73,13 @@ void gmi_mark_grey(gmi_gcwork *w, uintptr_t p)
 	if (__atomic_fetch_or(word, bit, __ATOMIC_RELAXED) & bit)
 		return; /* another marker got there first */
 	w->bytes_marked += s->elemsize;
-	if (!gmi_spanclass_noscan(s->spanclass))
-		gmi_gcwork_put(w, s->startaddr + idx * s->elemsize);
+	if (!gmi_spanclass_noscan(s->spanclass)) {
+		uintptr_t obj = s->startaddr + idx * s->elemsize;
+		/* it will likely be scanned soon by this marker (Go's
+		 * greyobject prefetches it for the same reason) */
+		__builtin_prefetch((const void *)obj);
+		gmi_gcwork_put(w, obj);
+	}
 }
 
 /* grey what the pointer slot at a holds */

@@ -179,11 +179,11 @@ void (*bad_value_fn)() = benchmark::PrintDefaultHelp;
 void set_bool_flag(const char *name, bool on)
 {
 	std::string flag = std::string("--") + name + (on ? "=true" : "=false");
-	std::vector<char> a0(argv0.begin(), argv0.end());
 	std::vector<char> a1(flag.begin(), flag.end());
-	a0.push_back('\0');
 	a1.push_back('\0');
-	char *argv[] = {a0.data(), a1.data(), nullptr};
+	// Initialize keeps argv[0] as the context's "executable": it must
+	// outlive this call, so it is the global string itself.
+	char *argv[] = {argv0.data(), a1.data(), nullptr};
 	int argc = 2;
 	benchmark::Initialize(&argc, argv, bad_value_fn);
 }
