@@ -44,7 +44,6 @@ gmi_mcache *gmi_mcache_attach(void)
 		return NULL;
 	for (unsigned i = 0; i < GMI_NUM_SPAN_CLASSES; i++)
 		c->alloc[i] = &gmi_emptyspan;
-	c->attached = true;
 	return c;
 }
 

@@ -19,7 +19,6 @@ typedef struct gmi_mcache {
 	uintptr_t tinyoffset;   /* bytes of it handed out */
 	uint64_t tiny_allocs;   /* tiny objects since the last flush */
 	gmi_mspan *alloc[GMI_NUM_SPAN_CLASSES];
-	bool attached;
 } gmi_mcache;
 
 /* The span every empty cache slot points to: full (freeindex == nelems

@@ -158,8 +158,15 @@ void gmi_heap_free_span(gmi_mspan *s)
 void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 			 size_t *released, size_t *other_sys)
 {
+	pthread_mutex_lock(&gmi_heap.lock);
+	gmi_heap_page_stats_locked(sys, inuse, free_dirty, released, other_sys);
+	pthread_mutex_unlock(&gmi_heap.lock);
+}
+
+void gmi_heap_page_stats_locked(size_t *sys, size_t *inuse, size_t *free_dirty,
+				size_t *released, size_t *other_sys)
+{
 	gmi_mheap *h = &gmi_heap;
-	pthread_mutex_lock(&h->lock);
 	size_t free_bytes = gmi_pagealloc_free_bytes(&h->pages);
 	size_t scav = gmi_pagealloc_scav_bytes(&h->pages);
 	*sys = h->heap_sys;
@@ -168,7 +175,6 @@ void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 	*released = scav;
 	*other_sys = gmi_pagealloc_sys_bytes(&h->pages) + h->allspans_sys +
 		     h->regionalloc.sys;
-	pthread_mutex_unlock(&h->lock);
 }
 
 /* inv:span-count for one span: slots below freeindex plus alloc bits */

@@ -255,5 +255,8 @@ bool gmi_heap_check(void);
 /* Stats of the page heap: heap lock not needed (taken inside). */
 void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 			 size_t *released, size_t *other_sys);
+/* The same with the heap lock already held. */
+void gmi_heap_page_stats_locked(size_t *sys, size_t *inuse, size_t *free_dirty,
+				size_t *released, size_t *other_sys);
 
 #endif

@@ -11,14 +11,6 @@
 #include "alloc/malloc.h"
 #include "alloc/mheap.h"
 
-size_t gmi_scavenge_locked(size_t nbytes);
-
-/* release up to nbytes; heap lock held */
-size_t gmi_scavenge_locked(size_t nbytes)
-{
-	return gmi_pagealloc_scavenge(&gmi_heap.pages, nbytes);
-}
-
 /* Every free page back to the OS (the second half of debug.FreeOSMemory;
  * gm_free_os_memory in gc/gc.c collects first, as Go does). */
 void gmi_scavenge_all(void)
@@ -26,6 +18,6 @@ void gmi_scavenge_all(void)
 	if (!gmi_malloc_is_inited())
 		return;
 	pthread_mutex_lock(&gmi_heap.lock);
-	gmi_scavenge_locked(SIZE_MAX);
+	gmi_pagealloc_scavenge(&gmi_heap.pages, SIZE_MAX);
 	pthread_mutex_unlock(&gmi_heap.lock);
 }

@@ -56,19 +56,20 @@ static void stats_pages(gm_memstats *ms)
 {
 	gmi_mheap *h = &gmi_heap;
 	size_t sys, inuse, dirty, released, other;
-	gmi_heap_page_stats(&sys, &inuse, &dirty, &released, &other);
-	ms->heap_sys = sys;
-	ms->heap_inuse = inuse;
-	ms->heap_idle = dirty + released;
-	ms->heap_released = released;
-	ms->other_sys = other;
+	/* one lock: page and metadata counts from the same moment */
 	pthread_mutex_lock(&h->lock);
+	gmi_heap_page_stats_locked(&sys, &inuse, &dirty, &released, &other);
 	ms->mspan_inuse = h->spanalloc.inuse;
 	ms->mspan_sys = h->spanalloc.sys;
 	ms->mcache_inuse = h->cachealloc.inuse;
 	ms->mcache_sys = h->cachealloc.sys;
 	ms->gc_sys = h->arena_meta_sys;
 	pthread_mutex_unlock(&h->lock);
+	ms->heap_sys = sys;
+	ms->heap_inuse = inuse;
+	ms->heap_idle = dirty + released;
+	ms->heap_released = released;
+	ms->other_sys = other;
 	ms->sys = ms->heap_sys + ms->mspan_sys + ms->mcache_sys + ms->gc_sys +
 		  ms->other_sys;
 }
