@@ -80,24 +80,48 @@ int gm_parse_memlimit(const char *s, int64_t *bytes)
 	return GM_OK;
 }
 
-/* gctrace=N out of a GODEBUG list "k=v,k=v"; GM_OK when absent */
-static int env_parse_gctrace(const char *godebug, int *gctrace)
+/* the value of key=N in one GODEBUG item p[0, len): 1 and *out set when it
+ * is that key, 0 when it is another key, -1 when the number is malformed */
+static int env_godebug_int(const char *p, size_t len, const char *key, int *out)
+{
+	size_t k = strlen(key);
+	if (len < k + 1 || strncmp(p, key, k) != 0 || p[k] != '=')
+		return 0;
+	int64_t n;
+	if (len == k + 1 || !env_atoi64(p + k + 1, len - k - 1, &n) || n > INT32_MAX)
+		return -1;
+	*out = (int)n;
+	return 1;
+}
+
+/* gctrace=N and gccheckmark=N out of a GODEBUG list "k=v,k=v"; GM_OK when
+ * absent; other keys are ignored, as Go ignores them */
+static int env_parse_godebug(const char *godebug, gm_config *cfg)
 {
 	const char *p = godebug;
 	while (p != NULL && *p != '\0') {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len > 8 && strncmp(p, "gctrace=", 8) == 0) {
-			int64_t n;
-			if (!env_atoi64(p + 8, len - 8, &n) || n > INT32_MAX)
-				return GM_EGODEBUG;
-			*gctrace = (int)n;
-		} else if (len == 8 && strncmp(p, "gctrace=", 8) == 0) {
+		if (env_godebug_int(p, len, "gctrace", &cfg->gctrace) < 0 ||
+		    env_godebug_int(p, len, "gccheckmark", &cfg->gccheckmark) < 0)
 			return GM_EGODEBUG;
-		}
 		p = end ? end + 1 : NULL;
 	}
 	return GM_OK;
+}
+
+int gm_parse_collector(const char *s, gm_collector *c)
+{
+	static const struct { const char *name; gm_collector c; } names[] = {
+		{ "hybrid", GM_HYBRID }, { "stw", GM_STW },
+		{ "dijkstra", GM_DIJKSTRA }, { "yuasa", GM_YUASA },
+	};
+	for (size_t i = 0; s != NULL && i < sizeof names / sizeof *names; i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*c = names[i].c;
+			return GM_OK;
+		}
+	return GM_ECOLLECTOR;
 }
 
 /* note the first malformed variable in cfg */
@@ -123,6 +147,9 @@ void gm_config_default(gm_config *cfg)
 	if (v != NULL && *v != '\0' && gm_parse_memlimit(v, &cfg->memory_limit) != GM_OK)
 		env_record_error(cfg, GM_EGOMEMLIMIT, "GOMEMLIMIT", v);
 	v = getenv("GODEBUG");
-	if (v != NULL && env_parse_gctrace(v, &cfg->gctrace) != GM_OK)
+	if (v != NULL && env_parse_godebug(v, cfg) != GM_OK)
 		env_record_error(cfg, GM_EGODEBUG, "GODEBUG", v);
+	v = getenv("GOMEM_COLLECTOR");
+	if (v != NULL && *v != '\0' && gm_parse_collector(v, &cfg->collector) != GM_OK)
+		env_record_error(cfg, GM_ECOLLECTOR, "GOMEM_COLLECTOR", v);
 }

@@ -147,6 +147,27 @@ void gmi_gc_run_cycle(bool forced)
 	gmi_mstats_cycle_done(&c, gmi_unixnano());
 }
 
+gmi_gc_phase gmi_gc_phase_now(void)
+{
+	return (gmi_gc_phase)atomic_load_explicit(&gc.phase, memory_order_relaxed);
+}
+
+static _Atomic bool gc_mark_held;
+
+void gmi_gc_hold_mark(bool hold)
+{
+	atomic_store(&gc_mark_held, hold);
+}
+
+void gmi_gc_start_async(void)
+{
+	gmi_gc_run_cycle(true);
+}
+
+void gmi_gc_wait_mark_done(void)
+{
+}
+
 /* As debug.FreeOSMemory: a full collection, then every free page back to
  * the OS. */
 void gm_free_os_memory(void)

@@ -24,6 +24,21 @@ void gmi_gc_shutdown(void);
 /* run one cycle (Go's gcStart): forced by gm_gc, or by the trigger */
 void gmi_gc_run_cycle(bool forced);
 
+/* ---- for tests and benchmarks ------------------------------------------- */
+
+/* the phase now (a relaxed read; it may change at once) */
+gmi_gc_phase gmi_gc_phase_now(void);
+/* While held, a concurrent cycle's marking never completes: mark
+ * termination waits until gmi_gc_hold_mark(false).  Lets a test or a
+ * benchmark run mutators inside the mark phase for as long as it needs. */
+void gmi_gc_hold_mark(bool hold);
+/* Start a cycle as if forced, and return once it is marking concurrently
+ * (for GM_STW, once the whole cycle is done).  If a cycle is already
+ * marking, return at once.  The caller must be attached. */
+void gmi_gc_start_async(void);
+/* Wait (in a blocking region) until no cycle is marking. */
+void gmi_gc_wait_mark_done(void);
+
 /* ---- mark.c ------------------------------------------------------------- */
 
 typedef struct gmi_mark_result {

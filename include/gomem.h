@@ -45,6 +45,7 @@ enum {
 	GM_ENOTINIT = 6,     /* a call that needs gm_init came before it */
 	GM_ENOMEM = 7,       /* the OS refused memory */
 	GM_EATTACHED = 8,    /* gm_thread_attach on an attached thread */
+	GM_ECOLLECTOR = 9,   /* GOMEM_COLLECTOR in the environment is malformed */
 };
 
 /* What an error code means, in words.  For the error gm_init returned last,
@@ -78,6 +79,15 @@ typedef struct gm_config {
 	int procs;             /* GOMAXPROCS analogue; 0 = online CPUs */
 	gm_collector collector;
 	int gctrace;           /* GODEBUG=gctrace=N */
+	/* GODEBUG=gccheckmark=1: at every mark termination a full re-mark
+	 * from the roots, with the world stopped, must find every reachable
+	 * object already marked (Go's checkmark mode); a miss aborts naming
+	 * the object.  Slow: for tests and debugging. */
+	int gccheckmark;
+	/* Mark on otherwise idle CPUs too (Go's idle mark workers): extra
+	 * workers at the lowest scheduling priority (SCHED_IDLE).  Off by
+	 * default, so that the 25% utilisation goal is what is measured. */
+	int idle_mark;
 	gm_oom_policy on_oom;
 	gm_thread_start_fn thread_start;
 	void *thread_start_ctx;
@@ -90,13 +100,16 @@ typedef struct gm_config {
 
 /* Defaults, read from the environment as Go reads it: GOGC (a percentage
  * or "off"), GOMEMLIMIT (bytes with an optional B, KiB, MiB, GiB or TiB
- * suffix, or "off"), GODEBUG=gctrace=N. */
+ * suffix, or "off"), GODEBUG=gctrace=N,gccheckmark=0|1; and gomem's own
+ * GOMEM_COLLECTOR=hybrid|stw|dijkstra|yuasa. */
 void gm_config_default(gm_config *cfg);
 
 /* Parsers behind gm_config_default, for tools that take the same syntax
  * (they return GM_OK or GM_EGOGC / GM_EGOMEMLIMIT). */
 int gm_parse_gogc(const char *s, int *pct);
 int gm_parse_memlimit(const char *s, int64_t *bytes);
+/* "hybrid", "stw", "dijkstra" or "yuasa" (GM_OK), else GM_ECOLLECTOR */
+int gm_parse_collector(const char *s, gm_collector *c);
 
 /* Initialise the library (once).  cfg may be NULL for the defaults. */
 int gm_init(const gm_config *cfg);
@@ -268,6 +281,13 @@ static inline void gm_write(void **slot, void *ptr)
 		__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
 }
 #define GM_WRITE(lvalue, ptr) gm_write((void **)&(lvalue), (void *)(ptr))
+
+/* Go's typedmemmove / typedslicecopy: copy n values of type t from src to
+ * dst (the ranges may overlap, as memmove), with the write barrier applied
+ * to every pointer slot of dst that is overwritten (Go's
+ * bulkBarrierPreWrite).  Use it instead of memcpy/memmove for anything
+ * that holds gomem pointers and lives in the heap or a root range. */
+void gm_memmove(const gm_type *t, void *dst, const void *src, size_t n);
 
 /* ---- cycle records ----------------------------------------------------- */
 

@@ -27,6 +27,7 @@ static void env_clear(void)
 	unsetenv("GOGC");
 	unsetenv("GOMEMLIMIT");
 	unsetenv("GODEBUG");
+	unsetenv("GOMEM_COLLECTOR");
 }
 
 static void assert_contains(const char *text, const char *want)
@@ -222,6 +223,58 @@ START_TEST(config_godebug_list)
 	gm_config_default(&cfg);
 	ck_assert_int_eq(cfg.env_error, GM_OK);
 	ck_assert_int_eq(cfg.gctrace, 0);
+	env_clear();
+}
+END_TEST
+
+/* gccheckmark=N as Go's debug.gccheckmark, beside gctrace */
+START_TEST(config_godebug_gccheckmark)
+{
+	env_clear();
+	setenv("GODEBUG", "gctrace=1,gccheckmark=1", 1);
+	gm_config cfg;
+	gm_config_default(&cfg);
+	ck_assert_int_eq(cfg.env_error, GM_OK);
+	ck_assert_int_eq(cfg.gccheckmark, 1);
+	ck_assert_int_eq(cfg.gctrace, 1);
+	static const char *const bad[] = { "gccheckmark=", "gccheckmark=yes", "gccheckmark=-1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		setenv("GODEBUG", bad[i], 1);
+		gm_config_default(&cfg);
+		ck_assert_msg(cfg.env_error == GM_EGODEBUG, "GODEBUG=%s: env_error %d",
+			      bad[i], cfg.env_error);
+	}
+	env_clear();
+}
+END_TEST
+
+/* GOMEM_COLLECTOR names a collector; anything else is refused by name */
+START_TEST(config_collector)
+{
+	static const struct { const char *in; gm_collector want; } ok[] = {
+		{ "hybrid", GM_HYBRID }, { "stw", GM_STW },
+		{ "dijkstra", GM_DIJKSTRA }, { "yuasa", GM_YUASA },
+	};
+	env_clear();
+	gm_config cfg;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		setenv("GOMEM_COLLECTOR", ok[i].in, 1);
+		gm_config_default(&cfg);
+		ck_assert_int_eq(cfg.env_error, GM_OK);
+		ck_assert_int_eq(cfg.collector, ok[i].want);
+	}
+	static const char *const bad[] = { "Hybrid", "stw ", "cms", "1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		gm_collector c = GM_YUASA;
+		ck_assert_int_eq(gm_parse_collector(bad[i], &c), GM_ECOLLECTOR);
+		ck_assert_int_eq(c, GM_YUASA);
+	}
+	setenv("GOMEM_COLLECTOR", "cms", 1);
+	gm_config_default(&cfg);
+	ck_assert_int_eq(cfg.env_error, GM_ECOLLECTOR);
+	ck_assert_int_eq(gm_init(&cfg), GM_ECOLLECTOR);
+	assert_contains(gm_strerror(GM_ECOLLECTOR), "GOMEM_COLLECTOR=cms");
+	assert_contains(gm_strerror(GM_ECOLLECTOR), "hybrid, stw, dijkstra or yuasa");
 	env_clear();
 }
 END_TEST
@@ -442,7 +495,7 @@ START_TEST(strerror_every_code)
 {
 	static const int codes[] = {
 		GM_OK, GM_EINVAL, GM_EGOGC, GM_EGOMEMLIMIT, GM_EGODEBUG,
-		GM_EALREADY, GM_ENOTINIT, GM_ENOMEM, GM_EATTACHED,
+		GM_EALREADY, GM_ENOTINIT, GM_ENOMEM, GM_EATTACHED, GM_ECOLLECTOR,
 	};
 	size_t n = sizeof codes / sizeof codes[0];
 	for (size_t i = 0; i < n; i++) {
@@ -455,7 +508,7 @@ START_TEST(strerror_every_code)
 		for (size_t j = 0; j < i; j++) /* each code its own text */
 			ck_assert_str_ne(m, gm_strerror(codes[j]));
 	}
-	static const int unknown[] = { -1, 9, 42, INT32_MAX, INT32_MIN };
+	static const int unknown[] = { -1, 10, 42, INT32_MAX, INT32_MIN };
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
 		assert_contains(gm_strerror(unknown[i]), "unknown");
 }
@@ -508,6 +561,8 @@ static Suite *env_suite(void)
 	tcase_add_test(tc, attach_before_init);
 	tcase_add_test(tc, attach_twice);
 	tcase_add_test(tc, strerror_every_code);
+	tcase_add_test(tc, config_godebug_gccheckmark);
+	tcase_add_test(tc, config_collector);
 	tcase_add_test(tc, strerror_generic_texts);
 	suite_add_tcase(s, tc);
 	return s;
