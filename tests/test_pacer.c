@@ -1,15 +1,29 @@
 /*
- * test_pacer.c — Check suite "pacer": the GOGC heap goal and trigger, part 1
- * (gc/pacer.c; Go 1.19-1.21 mgcpacer.go gcControllerState.commit,
- * setGCPercent, setMemoryLimit, defaultHeapMinimum).
+ * test_pacer.c — Check suite "pacer": the heap goal, the trigger, the
+ * assist ratio, the mark workers and the cons/mark estimate (gc/pacer.c;
+ * Go 1.21 mgcpacer.go gcControllerState: commit, trigger,
+ * heapGoalInternal, startCycle, revise, endCycle, resetLive, setGCPercent,
+ * setMemoryLimit).
  *
- * Every expected goal is worked out by hand from Go's formula
- *   goal = marked + (marked + stacks + globals) * GOGC / 100,
- *   at least heapMinimum = 4 MiB * GOGC / 100, none with GOGC=off,
- * in uint64 arithmetic (multiply, then divide).
+ * Every expected value is worked out by hand, in a comment, from Go's
+ * formulas:
+ *   goal     = marked + (marked + stacks + globals) * GOGC / 100,
+ *              at least heapMinimum = 4 MiB * GOGC / 100, none when off;
+ *   runway   = consMark * (1 - 0.25) / 0.25 * (lastHeapScan + stacks +
+ *              globals) = 3 * consMark * expected work;
+ *   trigger  = goal - runway, clamped to [min, max] with
+ *              span = (goal - marked) / 64 (integer division first),
+ *              min  = marked + 45 * span (~0.7),
+ *              max  = marked + 61 * span (~0.95), or goal - 4 MiB if higher;
+ *   cons/mark = alloc * (u + idle) / (work * (1 - u)),
+ *              u = 0.25 + assist / (duration * procs),
+ *              idle = idle time / (duration * procs),
+ *              the estimate the max of it and the last 4 measured;
+ *   assist   = remaining scan work / remaining heap bytes (revise).
+ * Numbers are chosen so the doubles are exact where equality is asserted.
  *
- * The threaded test is a correctness test, not a benchmark: it times
- * nothing and its counts are fixed.
+ * The threaded tests are correctness tests, not benchmarks: they time
+ * nothing and their counts are fixed.
  */
 #include <check.h>
 #include <pthread.h>
@@ -22,6 +36,24 @@
 
 #define MiB ((uint64_t)1 << 20)
 #define OFF UINT64_MAX
+
+/* Triggers with no cons/mark estimate yet (runway 0): goal - 0 is clamped
+ * to the upper bound marked + 61 * ((goal - marked) / 64), or goal - 4 MiB
+ * when that is higher (only for goal - marked > 4 MiB * 64/3 ~ 85 MiB). */
+/* goal 4 MiB, marked 0: 65536 * 61 */
+#define TRIG_4M 3997696u
+/* goal 8 MiB, marked 0: 131072 * 61 */
+#define TRIG_8M 7995392u
+/* goal 2 MiB, marked 0: 32768 * 61 */
+#define TRIG_2M 1998848u
+/* goal 22 MiB, marked 10 MiB: 10485760 + 196608 * 61 = 10485760 + 11993088
+ * (goal - 4 MiB = 18 MiB is lower) */
+#define TRIG_22M 22478848u
+/* goal 16 MiB, marked 10 MiB: 10485760 + 98304 * 61 = 10485760 + 5996544 */
+#define TRIG_16M 16482304u
+/* goal 34 MiB, marked 10 MiB: 10485760 + 393216 * 61 = 10485760 + 23986176
+ * (goal - 4 MiB = 30 MiB is lower) */
+#define TRIG_34M 34471936u
 
 static void setup(void)
 {
@@ -110,23 +142,26 @@ START_TEST(defaults_before_init)
 	/* no setup: the static state is that of GOGC=100 with no cycle */
 	ck_assert_int_eq(gmi_pacer_gc_percent(), 100);
 	ck_assert_uint_eq(gmi_pacer_goal(), 4 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 4 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_4M);
 	ck_assert_int_eq(gmi_pacer_memory_limit(), GM_MEMLIMIT_OFF);
 }
 END_TEST
 
 START_TEST(init_goal_is_heap_minimum)
 {
+	/* the first cycle: no cons/mark yet, so the 0.95 bound */
 	gmi_pacer_init(100, GM_MEMLIMIT_OFF);
 	ck_assert_uint_eq(gmi_pacer_goal(), 4 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 4 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_4M);
 	gmi_pacer_init(200, GM_MEMLIMIT_OFF);
 	ck_assert_uint_eq(gmi_pacer_goal(), 8 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_8M);
 	gmi_pacer_init(50, 64 * MiB);
 	ck_assert_uint_eq(gmi_pacer_goal(), 2 * MiB);
 	ck_assert_int_eq(gmi_pacer_memory_limit(), 64 * MiB);
 	gmi_pacer_init(0, GM_MEMLIMIT_OFF);
 	ck_assert_uint_eq(gmi_pacer_goal(), 0);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 0); /* marked >= goal: trigger = goal */
 	gmi_pacer_init(GM_GOGC_OFF, GM_MEMLIMIT_OFF);
 	ck_assert_int_eq(gmi_pacer_gc_percent(), -1);
 	ck_assert_uint_eq(gmi_pacer_goal(), OFF);
@@ -142,10 +177,11 @@ START_TEST(commit_sets_goal_and_trigger)
 {
 	ck_assert_uint_eq(gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB), 22 * MiB);
 	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 22 * MiB); /* STW: trigger = goal */
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_22M);
 	ck_assert_uint_eq(gmi_pacer_commit(1 * MiB, 0, 0), 4 * MiB);
 	ck_assert_uint_eq(gmi_pacer_goal(), 4 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 4 * MiB);
+	/* goal 4 MiB, marked 1 MiB: 1048576 + 49152 * 61 = 1048576 + 2998272 */
+	ck_assert_uint_eq(gmi_pacer_trigger(), 4046848);
 }
 END_TEST
 
@@ -155,10 +191,11 @@ START_TEST(set_gc_percent_returns_old_and_recommits)
 	ck_assert_int_eq(gm_set_gc_percent(50), 100);
 	ck_assert_int_eq(gmi_pacer_gc_percent(), 50);
 	ck_assert_uint_eq(gmi_pacer_goal(), 16 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 16 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_16M);
 
 	ck_assert_int_eq(gm_set_gc_percent(200), 50);
 	ck_assert_uint_eq(gmi_pacer_goal(), 34 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_34M);
 
 	/* off: any negative value is stored as -1 (setGCPercent) */
 	ck_assert_int_eq(gm_set_gc_percent(-7), 200);
@@ -170,11 +207,13 @@ START_TEST(set_gc_percent_returns_old_and_recommits)
 	/* back on: the goal comes back from the same committed cycle */
 	ck_assert_int_eq(gm_set_gc_percent(100), -1);
 	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 22 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_22M);
 
-	/* a commit with GOGC=0 makes the goal the marked heap */
+	/* a commit with GOGC=0 makes the goal the marked heap, and the
+	 * trigger the goal (trigger(): heapMarked >= goal) */
 	ck_assert_int_eq(gm_set_gc_percent(0), 100);
 	ck_assert_uint_eq(gmi_pacer_goal(), 10 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 10 * MiB);
 }
 END_TEST
 
@@ -185,7 +224,7 @@ START_TEST(set_gc_percent_before_first_cycle)
 	ck_assert_uint_eq(gmi_pacer_goal(), 8 * MiB);
 	ck_assert_int_eq(gm_set_gc_percent(50), 200);
 	ck_assert_uint_eq(gmi_pacer_goal(), 2 * MiB);
-	ck_assert_uint_eq(gmi_pacer_trigger(), 2 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), TRIG_2M);
 }
 END_TEST
 
@@ -248,6 +287,12 @@ static bool goal_is_valid(uint64_t g)
 	return g == 16 * MiB || g == 22 * MiB || g == 34 * MiB || g == OFF;
 }
 
+/* and the triggers that go with them (no cons/mark estimate) */
+static bool trigger_is_valid(uint64_t t)
+{
+	return t == TRIG_16M || t == TRIG_22M || t == TRIG_34M || t == OFF;
+}
+
 static void *setter(void *arg)
 {
 	static const int pcts[] = { 50, 100, 200, -1 };
@@ -256,7 +301,7 @@ static void *setter(void *arg)
 		int old = gm_set_gc_percent(pcts[(i + idx) % 4]);
 		if (old != 50 && old != 100 && old != 200 && old != -1)
 			bad++;
-		if (!goal_is_valid(gmi_pacer_goal()) || !goal_is_valid(gmi_pacer_trigger()))
+		if (!goal_is_valid(gmi_pacer_goal()) || !trigger_is_valid(gmi_pacer_trigger()))
 			bad++;
 	}
 	atomic_fetch_add(&bad_reads, bad);
@@ -276,7 +321,478 @@ START_TEST(concurrent_set_gc_percent)
 	int pct = gmi_pacer_gc_percent();
 	uint64_t want = gmi_pacer_goal_for(10 * MiB, 1 * MiB, 1 * MiB, pct);
 	ck_assert_uint_eq(gmi_pacer_goal(), want);
-	ck_assert_uint_eq(gmi_pacer_trigger(), want);
+	uint64_t trig = pct == 50 ? TRIG_16M : pct == 100 ? TRIG_22M : pct == 200 ? TRIG_34M : OFF;
+	ck_assert_uint_eq(gmi_pacer_trigger(), trig);
+}
+END_TEST
+
+/* ---- startCycle: the mark workers ----------------------------------------- */
+
+START_TEST(workers_by_procs)
+{
+	/* startCycle: total = procs * 0.25; dedicated = int(total + 0.5);
+	 * error = dedicated / total - 1; if |error| > 0.3, dedicated is
+	 * rounded down (decremented when above total) and
+	 * fractional = (total - dedicated) / procs, else fractional = 0.
+	 *   procs  total  int(+0.5)  error    dedicated  fractional
+	 *   1      0.25   0          -1       0          0.25 / 1 = 0.25
+	 *   2      0.5    1          +1       0          0.5 / 2  = 0.25
+	 *   3      0.75   1          +0.333   0          0.75 / 3 = 0.25
+	 *   4      1.0    1          0        1          0
+	 *   5      1.25   1          -0.2     1          0
+	 *   6      1.5    2          +0.333   1          0.5 / 6
+	 *   7      1.75   2          +0.143   2          0
+	 *   8      2.0    2          0        2          0
+	 *   10     2.5    3          +0.2     3          0
+	 */
+	static const struct { int procs, dedicated; double fractional; } want[] = {
+		{ 1, 0, 0.25 }, { 2, 0, 0.25 }, { 3, 0, 0.25 }, { 4, 1, 0 },
+		{ 5, 1, 0 }, { 6, 1, 0.5 / 6 }, { 7, 2, 0 }, { 8, 2, 0 }, { 10, 3, 0 },
+	};
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+		gmi_pacer_start_cycle(0, want[i].procs, 5 * MiB, 0);
+		ck_assert_int_eq(gmi_pacer_dedicated_workers(), want[i].dedicated);
+		ck_assert_double_eq(gmi_pacer_fractional_goal(), want[i].fractional);
+	}
+}
+END_TEST
+
+START_TEST(start_cycle_resets_counters)
+{
+	gmi_pacer_add_scan_work(100, 20, 3);
+	gmi_pacer_add_mark_time(GMI_MARK_ASSIST, 5);
+	gmi_pacer_add_mark_time(GMI_MARK_DEDICATED, 6);
+	gmi_pacer_add_mark_time(GMI_MARK_FRACTIONAL, 7);
+	gmi_pacer_add_mark_time(GMI_MARK_IDLE, 8);
+	gmi_pacer_add_mark_time(GMI_MARK_IDLE, 1);
+	ck_assert_int_eq(gmi_pacer_scan_work(), 123);
+	ck_assert_int_eq(gmi_pacer_mark_time(GMI_MARK_ASSIST), 5);
+	ck_assert_int_eq(gmi_pacer_mark_time(GMI_MARK_DEDICATED), 6);
+	ck_assert_int_eq(gmi_pacer_mark_time(GMI_MARK_FRACTIONAL), 7);
+	ck_assert_int_eq(gmi_pacer_mark_time(GMI_MARK_IDLE), 9);
+	gmi_pacer_start_cycle(0, 4, 5 * MiB, 0);
+	ck_assert_int_eq(gmi_pacer_scan_work(), 0);
+	for (int k = GMI_MARK_ASSIST; k <= GMI_MARK_IDLE; k++)
+		ck_assert_int_eq(gmi_pacer_mark_time((enum gmi_mark_time_kind)k), 0);
+}
+END_TEST
+
+/* ---- a whole cycle -------------------------------------------------------- */
+
+/* One cycle on 4 threads lasting 1 ms: it triggers with the heap at
+ * `start`, does `heap_work` bytes of heap scan work, spends `assist_ns` in
+ * assists and `idle_ns` in idle marking, ends with `alloc` more bytes live,
+ * and commits `marked` (no stacks or globals). */
+static uint64_t run_cycle(uint64_t start, uint64_t alloc, int64_t heap_work,
+			  int64_t assist_ns, int64_t idle_ns, bool forced,
+			  uint64_t marked)
+{
+	gmi_pacer_start_cycle(1000000, 4, start, start / 2);
+	gmi_pacer_add_scan_work(heap_work, 0, 0);
+	gmi_pacer_add_mark_time(GMI_MARK_ASSIST, assist_ns);
+	gmi_pacer_add_mark_time(GMI_MARK_IDLE, idle_ns);
+	gmi_pacer_end_cycle(2000000, 4, forced, start + alloc);
+	return gmi_pacer_commit(marked, 0, 0);
+}
+
+START_TEST(cons_mark_background_only)
+{
+	/* u = 0.25, idle 0: (3 MiB * 0.25) / (1 MiB * 0.75) = 786432 / 786432 */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+}
+END_TEST
+
+START_TEST(cons_mark_with_assists)
+{
+	/* u = 0.25 + 1e6 / (1e6 * 4) = 0.5:
+	 * (3 MiB * 0.5) / (1 MiB * 0.5) = 3 */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 1000000, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 3.0);
+	ck_assert_int_eq(gmi_pacer_mark_time(GMI_MARK_ASSIST), 1000000);
+}
+END_TEST
+
+START_TEST(cons_mark_with_idle)
+{
+	/* u = 0.25, idle = 1e6 / 4e6 = 0.25; idle counts for the collector but
+	 * not against the mutator: (3 MiB * 0.5) / (1 MiB * 0.75) = 2 */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 1000000, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 2.0);
+}
+END_TEST
+
+START_TEST(cons_mark_needs_growth)
+{
+	/* endCycle returns early when heapLive <= triggered */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	run_cycle(50 * MiB, 0, 1 * MiB, 1000000, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	/* and does nothing outside a cycle (triggered reset by commit) */
+	gmi_pacer_end_cycle(2000000, 4, false, 500 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+}
+END_TEST
+
+START_TEST(cons_mark_window)
+{
+	/* measured 1, 8, then 1 forever.  endCycle: estimate = max(current,
+	 * lastConsMark[0..3]), then lastConsMark shifts left and takes current:
+	 *   cycle  current  lastConsMark before  estimate
+	 *   1      1        0 0 0 0              1
+	 *   2      8        0 0 0 1              8
+	 *   3      1        0 0 1 8              8
+	 *   4      1        0 1 8 1              8
+	 *   5      1        1 8 1 1              8
+	 *   6      1        8 1 1 1              8
+	 *   7      1        1 1 1 1              1
+	 * so a spike holds for its own cycle and the 4 after it.
+	 * current 8: (24 MiB * 0.25) / (1 MiB * 0.75) = 6291456 / 786432. */
+	static const double want[] = { 1, 8, 8, 8, 8, 8, 1, 1 };
+	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+		uint64_t alloc = i == 1 ? 24 * MiB : 3 * MiB;
+		run_cycle(50 * MiB, alloc, 1 * MiB, 0, 0, false, 40 * MiB);
+		ck_assert_double_eq(gmi_pacer_cons_mark(), want[i]);
+	}
+}
+END_TEST
+
+START_TEST(cons_mark_user_forced_counts)
+{
+	/* Go 1.19+ endCycle ignores userForced (the skip belonged to the
+	 * trigger-ratio controller of Go <= 1.17): a forced cycle with the
+	 * same numbers gives the same estimate and the same trigger. */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, false, 40 * MiB);
+	double unforced = gmi_pacer_cons_mark();
+	uint64_t trigger = gmi_pacer_trigger();
+	gmi_pacer_init(100, GM_MEMLIMIT_OFF);
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, true, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), unforced);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	ck_assert_uint_eq(gmi_pacer_trigger(), trigger);
+	/* and it enters the window: a forced spike of 8 lifts the estimate */
+	run_cycle(50 * MiB, 24 * MiB, 1 * MiB, 0, 0, true, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 8.0);
+}
+END_TEST
+
+START_TEST(init_forgets_cons_mark)
+{
+	run_cycle(50 * MiB, 24 * MiB, 1 * MiB, 0, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 8.0);
+	gmi_pacer_init(100, GM_MEMLIMIT_OFF);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 0.0);
+	ck_assert_uint_eq(gmi_pacer_runway(), 0);
+	ck_assert_uint_eq(gmi_pacer_last_heap_scan(), 0);
+	/* an ordinary cycle now is not held up by the old spike */
+	run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, false, 40 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+}
+END_TEST
+
+START_TEST(last_heap_scan_is_heap_work)
+{
+	/* resetLive: lastHeapScan = heapScanWork; stack and globals work do not
+	 * count */
+	gmi_pacer_start_cycle(0, 4, 10 * MiB, 5 * MiB);
+	gmi_pacer_add_scan_work(3 * MiB, 1 * MiB, 1 * MiB);
+	gmi_pacer_add_scan_work(2 * MiB, 0, 0);
+	gmi_pacer_end_cycle(1000, 4, false, 12 * MiB);
+	gmi_pacer_commit(9 * MiB, 1 * MiB, 1 * MiB);
+	ck_assert_uint_eq(gmi_pacer_last_heap_scan(), 5 * MiB);
+}
+END_TEST
+
+/* ---- commit: runway and trigger ------------------------------------------- */
+
+/* For marked 100 MiB, no stacks or globals: goal = 200 MiB,
+ * span = 100 MiB / 64 = 1638400,
+ * min = 104857600 + 45 * 1638400 = 178585600 (170.3125 MiB),
+ * 0.95 point = 104857600 + 61 * 1638400 = 204800000 (195.3125 MiB), below
+ * goal - 4 MiB = 205520896 (196 MiB), so max = 196 MiB. */
+#define BIG_MIN 178585600u
+#define BIG_MAX (196 * MiB)
+
+START_TEST(trigger_no_estimate_is_upper_bound)
+{
+	/* no cons/mark yet: runway 0, goal - 0 clamped to max = goal - 4 MiB */
+	gmi_pacer_add_scan_work(8 * MiB, 0, 0);
+	ck_assert_uint_eq(gmi_pacer_commit(100 * MiB, 0, 0), 200 * MiB);
+	ck_assert_uint_eq(gmi_pacer_runway(), 0);
+	ck_assert_uint_eq(gmi_pacer_trigger(), BIG_MAX);
+	/* small heap: marked 10 MiB, goal 20 MiB: 0.95 point 10485760 +
+	 * 61 * 163840 = 20480000 is above goal - 4 MiB = 16 MiB */
+	ck_assert_uint_eq(gmi_pacer_commit(10 * MiB, 0, 0), 20 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 20480000);
+}
+END_TEST
+
+START_TEST(trigger_runway_in_bounds)
+{
+	/* cons/mark 1: (24 MiB * 0.25) / (8 MiB * 0.75) = 1; lastHeapScan
+	 * 8 MiB; runway = 1 * 0.75 / 0.25 * 8 MiB = 24 MiB; trigger = 200 - 24
+	 * = 176 MiB, inside [170.3125, 196] MiB */
+	run_cycle(90 * MiB, 24 * MiB, 8 * MiB, 0, 0, false, 100 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	ck_assert_uint_eq(gmi_pacer_goal(), 200 * MiB);
+	ck_assert_uint_eq(gmi_pacer_runway(), 24 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 176 * MiB);
+}
+END_TEST
+
+START_TEST(trigger_large_estimate_is_lower_bound)
+{
+	/* cons/mark 8: (192 MiB * 0.25) / (8 MiB * 0.75) = 8; runway =
+	 * 8 * 3 * 8 MiB = 192 MiB; goal - runway = 8 MiB < min, so min */
+	run_cycle(90 * MiB, 192 * MiB, 8 * MiB, 0, 0, false, 100 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 8.0);
+	ck_assert_uint_eq(gmi_pacer_runway(), 192 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), BIG_MIN);
+	/* runway past the goal itself: the next cycle scans 16 MiB at the
+	 * same held estimate 8: runway = 8 * 3 * 16 MiB = 384 MiB > 200 MiB,
+	 * trigger = min.  Its own measurement (48 MiB * 0.25) / (16 MiB *
+	 * 0.75) = 1 leaves the max at 8. */
+	run_cycle(150 * MiB, 48 * MiB, 16 * MiB, 0, 0, false, 100 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 8.0);
+	ck_assert_uint_eq(gmi_pacer_runway(), 384 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), BIG_MIN);
+}
+END_TEST
+
+START_TEST(trigger_small_heap_bounds)
+{
+	/* marked 1 MiB, goal 4 MiB (heapMinimum): span = 3 MiB / 64 = 49152,
+	 * min = 1048576 + 45 * 49152 = 3260416, max = 1048576 + 61 * 49152 =
+	 * 4046848.  cons/mark 1 with lastHeapScan 256 KiB: runway = 768 KiB,
+	 * 4 MiB - 768 KiB = 3407872, inside. */
+	run_cycle(2 * MiB, 768 * 1024, 256 * 1024, 0, 0, false, 1 * MiB);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	ck_assert_uint_eq(gmi_pacer_goal(), 4 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 3407872);
+	/* the same estimate with 2 MiB of heap scan work: runway 6 MiB > goal,
+	 * trigger = min */
+	run_cycle(2 * MiB, 6 * MiB, 2 * MiB, 0, 0, false, 1 * MiB);
+	ck_assert_uint_eq(gmi_pacer_runway(), 6 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 3260416);
+}
+END_TEST
+
+START_TEST(set_gc_percent_keeps_runway)
+{
+	/* cons/mark 1, lastHeapScan 8 MiB: runway 24 MiB at any GOGC.
+	 * GOGC=200: goal = 100 + 200 = 300 MiB, span = 3276800,
+	 * min = 104857600 + 45 * 3276800 = 252313600; 300 - 24 = 276 MiB
+	 * = 289406976 is inside [min, 296 MiB]. */
+	run_cycle(90 * MiB, 24 * MiB, 8 * MiB, 0, 0, false, 100 * MiB);
+	gm_set_gc_percent(200);
+	ck_assert_uint_eq(gmi_pacer_goal(), 300 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 276 * MiB);
+	gm_set_gc_percent(100);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 176 * MiB);
+}
+END_TEST
+
+/* ---- revise: the assist ratio --------------------------------------------- */
+
+/* Committed: marked 10 MiB, lastHeapScan 8 MiB, stacks 1 MiB, globals
+ * 1 MiB; goal 22 MiB.  Expected scan work = 8 + 1 + 1 = 10 MiB; worst case
+ * with heap_scan 16 MiB = 16 + 1 (maxStackScan: the last stack scan) + 1 =
+ * 18 MiB.  The cycle triggers at 20 MiB. */
+static void revise_setup(void)
+{
+	gmi_pacer_add_scan_work(8 * MiB, 0, 0);
+	ck_assert_uint_eq(gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB), 22 * MiB);
+	gmi_pacer_start_cycle(0, 4, 20 * MiB, 16 * MiB);
+}
+
+START_TEST(revise_under_goal)
+{
+	revise_setup();
+	/* startCycle revises: 10 MiB of work over 22 - 20 = 2 MiB of heap */
+	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 5.0);
+	ck_assert_double_eq(gmi_pacer_assist_bytes_per_work(), 2097152.0 / 10485760.0);
+	/* 6 MiB of work done (heap, stack and globals all count), 1 MiB
+	 * allocated: 4 MiB of work over 1 MiB */
+	gmi_pacer_add_scan_work(4 * MiB, 1 * MiB, 1 * MiB);
+	gmi_pacer_revise(21 * MiB, 16 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 4.0);
+	ck_assert_double_eq(gmi_pacer_assist_bytes_per_work(), 0.25);
+}
+END_TEST
+
+START_TEST(revise_extends_goal)
+{
+	revise_setup();
+	/* 12 MiB done > 10 MiB expected: extHeapGoal = int64((22 - 20) MiB /
+	 * 10 MiB * 18 MiB) + 20 MiB = int64(3774873.6) + 20971520 = 24746393
+	 * (hard goal 2 * 22 MiB is not reached); remaining work 18 - 12 =
+	 * 6 MiB over 24746393 - 21 MiB = 2726297 bytes */
+	gmi_pacer_add_scan_work(12 * MiB, 0, 0);
+	gmi_pacer_revise(21 * MiB, 16 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 6291456.0 / 2726297.0);
+	ck_assert_double_eq(gmi_pacer_assist_bytes_per_work(), 2726297.0 / 6291456.0);
+	/* past the extended goal at 25 MiB: goal = int64(24746393 * 1.1) =
+	 * 27221032, expected = worst case 18 MiB: 6 MiB over 27221032 -
+	 * 26214400 = 1006632 */
+	gmi_pacer_revise(25 * MiB, 16 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 6291456.0 / 1006632.0);
+	/* work beyond even the worst case: the remainder floors at 1000 */
+	gmi_pacer_add_scan_work(20 * MiB, 0, 0);
+	gmi_pacer_revise(21 * MiB, 16 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 1000.0 / 2726297.0);
+}
+END_TEST
+
+START_TEST(revise_hard_goal_and_roots)
+{
+	revise_setup();
+	/* worst case from gmi_pacer_set_roots: maxStackScan 40 MiB, globals
+	 * 1 MiB: maxScanWork = 16 + 40 + 1 = 57 MiB; extHeapGoal = 0.2 *
+	 * 57 MiB + 20 MiB ~ 31.4 MiB is below the hard goal 44 MiB, but with
+	 * heap_scan 100 MiB: 0.2 * 141 MiB + 20 MiB ~ 48.2 MiB, capped at
+	 * hardGoal = int64((1 + 100/100) * 22 MiB) = 44 MiB.  Work done 11 MiB:
+	 * (141 - 11) MiB over 44 - 21 = 23 MiB */
+	gmi_pacer_set_roots(40 * MiB, 1 * MiB);
+	gmi_pacer_add_scan_work(11 * MiB, 0, 0);
+	gmi_pacer_revise(21 * MiB, 100 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 130.0 / 23.0);
+}
+END_TEST
+
+START_TEST(revise_min_runway)
+{
+	/* committed: marked 10 MiB, stacks 1, globals 1, no heap scan work:
+	 * goal 22 MiB, expected work 2 MiB.  The cycle starts late, at the
+	 * goal: heapGoalInternal lifts the goal to triggered + 64 KiB, and
+	 * revise spreads 2 MiB over 64 KiB */
+	gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB);
+	gmi_pacer_start_cycle(0, 4, 22 * MiB, 10 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB + 65536);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 32.0);
+	/* commit resets triggered: the goal is the formula's again */
+	gmi_pacer_end_cycle(1000, 4, false, 22 * MiB);
+	ck_assert_uint_eq(gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB), 22 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB);
+}
+END_TEST
+
+START_TEST(set_gc_percent_revises_running_cycle)
+{
+	revise_setup();
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 5.0);
+	/* GOGC=200 mid-cycle: goal 10 + 12 * 2 = 34 MiB; revise with the last
+	 * inputs (20 MiB live): 10 MiB of work over 14 MiB */
+	gm_set_gc_percent(200);
+	ck_assert_uint_eq(gmi_pacer_goal(), 34 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 10.0 / 14.0);
+}
+END_TEST
+
+/* ---- GOGC=off ------------------------------------------------------------- */
+
+START_TEST(gc_off_cycle)
+{
+	gm_set_gc_percent(GM_GOGC_OFF);
+	/* a forced cycle with an estimate leaves goal and trigger off */
+	ck_assert_uint_eq(run_cycle(50 * MiB, 3 * MiB, 1 * MiB, 0, 0, true, 10 * MiB), OFF);
+	ck_assert_double_eq(gmi_pacer_cons_mark(), 1.0);
+	ck_assert_uint_eq(gmi_pacer_goal(), OFF);
+	ck_assert_uint_eq(gmi_pacer_trigger(), OFF);
+}
+END_TEST
+
+START_TEST(gc_off_revise)
+{
+	/* GOGC=off, committed marked 10 MiB with no scan work: expected work 0.
+	 * The goal ^uint64(0) reads as INT64_MAX: remaining work floors at
+	 * 1000, over INT64_MAX - 10 MiB bytes */
+	gm_set_gc_percent(GM_GOGC_OFF);
+	gmi_pacer_commit(10 * MiB, 0, 0);
+	gmi_pacer_start_cycle(0, 4, 10 * MiB, 0);
+	ck_assert_uint_eq(gmi_pacer_goal(), OFF);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(),
+			    1000.0 / (double)(INT64_MAX - (int64_t)(10 * MiB)));
+	/* 1 MiB of work with none expected, heap_scan 4 MiB: the extrapolation
+	 * (goal - triggered) / 0 * 4 MiB is +Inf and saturates, as the limit
+	 * of a tiny expectation would; the hard goal (1 + 100000/100) * goal
+	 * saturates too.  Worst-case work 4 MiB: 3 MiB over INT64_MAX - 10 MiB */
+	gmi_pacer_add_scan_work(1 * MiB, 0, 0);
+	gmi_pacer_revise(10 * MiB, 4 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(),
+			    3145728.0 / (double)(INT64_MAX - (int64_t)(10 * MiB)));
+	/* GOGC back to 100 mid-cycle (revised with the last inputs): goal
+	 * 20 MiB; the same +Inf is now capped by the hard goal 2 * 20 MiB:
+	 * 3 MiB over 40 - 10 = 30 MiB */
+	gm_set_gc_percent(100);
+	ck_assert_uint_eq(gmi_pacer_goal(), 20 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 0.1);
+}
+END_TEST
+
+/* ---- threads: the atomics ------------------------------------------------- */
+
+#define ADDERS 4
+#define ADDS 50000
+
+static _Atomic bool adders_done;
+static _Atomic unsigned bad_ratios;
+
+static void *adder(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < ADDS; i++) {
+		gmi_pacer_add_scan_work(1, 2, 3);
+		for (int k = GMI_MARK_ASSIST; k <= GMI_MARK_IDLE; k++)
+			gmi_pacer_add_mark_time((enum gmi_mark_time_kind)k, 1);
+	}
+	return NULL;
+}
+
+static void *reviser(void *arg)
+{
+	(void)arg;
+	unsigned bad = 0;
+	uint64_t live = 20 * MiB;
+	while (!atomic_load(&adders_done)) {
+		gmi_pacer_revise(live, 16 * MiB);
+		double w = gmi_pacer_assist_work_per_byte();
+		double b = gmi_pacer_assist_bytes_per_work();
+		if (!(w > 0 && w < 1e12 && b > 0 && b < 1e12))
+			bad++;
+		live = live < 21 * MiB ? live + 4096 : 20 * MiB;
+	}
+	atomic_fetch_add(&bad_ratios, bad);
+	return NULL;
+}
+
+START_TEST(concurrent_scan_work_and_revise)
+{
+	revise_setup();
+	pthread_t t[ADDERS], r;
+	atomic_store(&adders_done, false);
+	ck_assert_int_eq(pthread_create(&r, NULL, reviser, NULL), 0);
+	for (unsigned i = 0; i < ADDERS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, adder, NULL), 0);
+	for (unsigned i = 0; i < ADDERS; i++)
+		pthread_join(t[i], NULL);
+	atomic_store(&adders_done, true);
+	pthread_join(r, NULL);
+	ck_assert_uint_eq(atomic_load(&bad_ratios), 0);
+	/* no add is lost: 4 * 50000 * (1 + 2 + 3), and 4 * 50000 ns each */
+	ck_assert_int_eq(gmi_pacer_scan_work(), (int64_t)ADDERS * ADDS * 6);
+	for (int k = GMI_MARK_ASSIST; k <= GMI_MARK_IDLE; k++)
+		ck_assert_int_eq(gmi_pacer_mark_time((enum gmi_mark_time_kind)k),
+				 (int64_t)ADDERS * ADDS);
+	/* quiescent revise: 1.2e6 bytes of work done, under the 10 MiB
+	 * expected: (10485760 - 1200000) over 2 MiB */
+	gmi_pacer_revise(20 * MiB, 16 * MiB);
+	ck_assert_double_eq(gmi_pacer_assist_work_per_byte(), 9285760.0 / 2097152.0);
+	/* the heap part becomes lastHeapScan: 4 * 50000 * 1 */
+	gmi_pacer_end_cycle(1000, 4, false, 21 * MiB);
+	gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB);
+	ck_assert_uint_eq(gmi_pacer_last_heap_scan(), ADDERS * ADDS);
 }
 END_TEST
 
@@ -307,6 +823,41 @@ static Suite *pacer_suite(void)
 	tcase_add_test(tc, memory_limit_read_write);
 	tcase_add_test(tc, memory_limit_from_init);
 	tcase_add_test(tc, concurrent_set_gc_percent);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cycle");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, workers_by_procs);
+	tcase_add_test(tc, start_cycle_resets_counters);
+	tcase_add_test(tc, cons_mark_background_only);
+	tcase_add_test(tc, cons_mark_with_assists);
+	tcase_add_test(tc, cons_mark_with_idle);
+	tcase_add_test(tc, cons_mark_needs_growth);
+	tcase_add_test(tc, cons_mark_window);
+	tcase_add_test(tc, cons_mark_user_forced_counts);
+	tcase_add_test(tc, init_forgets_cons_mark);
+	tcase_add_test(tc, last_heap_scan_is_heap_work);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("trigger");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, trigger_no_estimate_is_upper_bound);
+	tcase_add_test(tc, trigger_runway_in_bounds);
+	tcase_add_test(tc, trigger_large_estimate_is_lower_bound);
+	tcase_add_test(tc, trigger_small_heap_bounds);
+	tcase_add_test(tc, set_gc_percent_keeps_runway);
+	tcase_add_test(tc, gc_off_cycle);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revise");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, revise_under_goal);
+	tcase_add_test(tc, revise_extends_goal);
+	tcase_add_test(tc, revise_hard_goal_and_roots);
+	tcase_add_test(tc, revise_min_runway);
+	tcase_add_test(tc, set_gc_percent_revises_running_cycle);
+	tcase_add_test(tc, gc_off_revise);
+	tcase_add_test(tc, concurrent_scan_work_and_revise);
 	suite_add_tcase(s, tc);
 	return s;
 }
