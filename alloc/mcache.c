@@ -29,6 +29,8 @@ gmi_mcache gmi_mcache_none = {
 };
 _Static_assert(GMI_NUM_SPAN_CLASSES == 17 * 8, "EMPTY8 rows above cover every span class");
 
+int gmi_alloc_black;
+
 _Thread_local gmi_mcache *gmi_tls_mcache
 	__attribute__((tls_model("initial-exec"))) = &gmi_mcache_none;
 
@@ -90,11 +92,14 @@ void gmi_mcache_flush_stats(gmi_mcache *c)
  * termination): Go's releaseAll dHeapLive. */
 static void mcache_unlive(gmi_mspan *s, uint32_t hsg)
 {
+	if (__atomic_load_n(&gmi_alloc_black, __ATOMIC_RELAXED))
+		gmi_span_unblacken_free(s);
 	if (atomic_load_explicit(&s->sweepgen, memory_order_relaxed) == hsg + 1)
 		return;
-	atomic_fetch_sub_explicit(&gmi_heap.stats.heap_live,
-				  (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize,
-				  memory_order_relaxed);
+	int64_t unused = (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize;
+	atomic_fetch_sub_explicit(&gmi_heap.stats.heap_live, unused, memory_order_relaxed);
+	if (!gmi_spanclass_noscan(s->spanclass))
+		atomic_fetch_sub_explicit(&gmi_heap.stats.heap_scan, unused, memory_order_relaxed);
 }
 
 /* Go's mcache.refill; false when the heap cannot grow */
@@ -116,9 +121,12 @@ static bool mcache_refill(gmi_mcache *c, gmi_spanclass spc)
 	s->alloc_count_before_cache = s->alloc_count;
 	c->alloc[spc] = s;
 	/* Go's refill: count the whole span as live until it is released */
-	atomic_fetch_add_explicit(&gmi_heap.stats.heap_live,
-				  (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize,
-				  memory_order_relaxed);
+	int64_t fresh = (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize;
+	atomic_fetch_add_explicit(&gmi_heap.stats.heap_live, fresh, memory_order_relaxed);
+	if (!gmi_spanclass_noscan(spc))
+		atomic_fetch_add_explicit(&gmi_heap.stats.heap_scan, fresh, memory_order_relaxed);
+	if (__atomic_load_n(&gmi_alloc_black, __ATOMIC_RELAXED))
+		gmi_span_blacken_free(s);
 	return true;
 }
 
@@ -144,10 +152,16 @@ gmi_mspan *gmi_mcache_alloc_large(gmi_mcache *c, size_t npages, bool noscan)
 	gmi_mspan *s = gmi_heap_alloc_span(npages, spc);
 	if (s == NULL)
 		return NULL;
+	/* born black while marking: the bit is set before freeindex makes
+	 * the object visible to conservative scans */
+	if (__atomic_load_n(&gmi_alloc_black, __ATOMIC_RELAXED))
+		__atomic_fetch_or(&s->gcmark_bits[0], 1, __ATOMIC_RELAXED);
 	gmi_span_set_freeindex(s, 1);
 	s->alloc_count = 1;
 	gmi_heapstats *st = &gmi_heap.stats;
 	atomic_fetch_add_explicit(&st->heap_live, (int64_t)s->elemsize, memory_order_relaxed);
+	if (!noscan)
+		atomic_fetch_add_explicit(&st->heap_scan, (int64_t)s->elemsize, memory_order_relaxed);
 	atomic_fetch_add_explicit(&st->large_alloc, s->elemsize, memory_order_relaxed);
 	atomic_fetch_add_explicit(&st->large_alloc_count, 1, memory_order_relaxed);
 	/* Visible to the sweeper in the swept full set (Go's allocLarge). */

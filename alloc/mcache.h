@@ -50,6 +50,11 @@ static inline uintptr_t gmi_next_free_fast(gmi_mspan *s)
 	return s->startaddr + result * s->elemsize;
 }
 
+/* Set by the collector while it marks (with the world stopped): spans
+ * cached meanwhile allocate black (gmi_span_blacken_free), large objects
+ * are born marked, and releasing a span clears its unused slots' bits. */
+extern int gmi_alloc_black;
+
 gmi_mcache *gmi_mcache_attach(void);
 void gmi_mcache_detach(gmi_mcache *c);
 /* Go's mcache.nextFree: an object of class spc after refilling when the

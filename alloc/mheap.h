@@ -123,6 +123,13 @@ uintptr_t gmi_span_next_free_index(gmi_mspan *s);
  * Returns true when the span was freed to the heap.  With preserve, the
  * span is not pushed to any set nor freed (the caller keeps it). */
 bool gmi_span_sweep(gmi_mspan *s, bool preserve);
+/* Allocate black (Go's gcmarknewobject, done per span rather than per
+ * object): while the collector marks, a span taken into a cache gets the
+ * mark bit of every free slot at or above freeindex set, so each object
+ * handed out from it is born black; when the span leaves the cache while
+ * marking, the slots still free get their bits cleared again.  Owner only. */
+void gmi_span_blacken_free(gmi_mspan *s);
+void gmi_span_unblacken_free(gmi_mspan *s);
 
 /* ---- mcentral (mcentral.go) -------------------------------------------- */
 
@@ -194,6 +201,10 @@ typedef struct gmi_heapstats {
 	 * release) plus large objects, reset to the marked bytes at mark
 	 * termination */
 	_Atomic int64_t heap_live;
+	/* the scannable part of heap_live (Go's gcController.heapScan):
+	 * counted as heap_live is, for span classes with pointers; reset at
+	 * mark termination to the heap bytes scanned */
+	_Atomic int64_t heap_scan;
 	/* pages swept since the last mark termination (Go's pagesSwept) */
 	_Atomic uint64_t pages_swept;
 	_Atomic uint64_t small_alloc_count[GMI_NUM_SIZE_CLASSES];

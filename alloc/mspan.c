@@ -89,6 +89,36 @@ uintptr_t gmi_span_next_free_index(gmi_mspan *s)
 	return result;
 }
 
+/* the free slots at or above freeindex in bit word w (inv:span-count) */
+static uint64_t span_free_mask(const gmi_mspan *s, unsigned w)
+{
+	unsigned from = s->freeindex, n = s->nelems;
+	uint64_t m = ~s->alloc_bits[w];
+	if (w == from / 64)
+		m &= ~(uint64_t)0 << (from % 64);
+	if (w == (n - 1) / 64 && n % 64 != 0)
+		m &= ~(uint64_t)0 >> (64 - n % 64);
+	return m;
+}
+
+void gmi_span_blacken_free(gmi_mspan *s)
+{
+	for (unsigned w = s->freeindex / 64; w < (s->nelems + 63u) / 64; w++) {
+		uint64_t m = span_free_mask(s, w);
+		if (m != 0)
+			__atomic_fetch_or(&s->gcmark_bits[w], m, __ATOMIC_RELAXED);
+	}
+}
+
+void gmi_span_unblacken_free(gmi_mspan *s)
+{
+	for (unsigned w = s->freeindex / 64; w < (s->nelems + 63u) / 64; w++) {
+		uint64_t m = span_free_mask(s, w);
+		if (m != 0)
+			__atomic_fetch_and(&s->gcmark_bits[w], ~m, __ATOMIC_RELAXED);
+	}
+}
+
 /* objects marked in s, counting only the first nelems bits */
 static unsigned span_count_marked(const gmi_mspan *s)
 {

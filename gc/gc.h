@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "gc/workbuf.h"
+#include "gomem.h"
 
 /* What mutators do in each phase (set only by gmi_gc_set_phase, which also
  * derives the barrier flag). */
@@ -41,20 +42,89 @@ void gmi_gc_wait_mark_done(void);
 
 /* ---- mark.c ------------------------------------------------------------- */
 
+struct gmi_thread;
+
+/* the roots gmi_mark_run scans */
+#define GMI_MARK_ROOT_STACKS 1u   /* every attached thread's stack and registers */
+#define GMI_MARK_ROOT_GLOBALS 2u  /* every registered root range */
+
+/* A cycle's marking totals (gmi_mark_totals). */
 typedef struct gmi_mark_result {
-	uint64_t marked;      /* bytes of objects marked */
+	uint64_t marked;      /* bytes of objects greyed (black allocation not
+			       * included: gc.c adds it from heap_live) */
 	uint64_t stack_scan;  /* stack bytes scanned */
 	uint64_t globals_scan;/* root range bytes scanned */
-	int64_t worker_cpu_ns;/* CPU time of the mark workers and the caller */
+	int64_t worker_cpu_ns;/* background workers' mark time (dedicated and
+			       * fractional), or the stopped mark's CPU time */
+	int64_t assist_ns;    /* mark assists' time */
+	int64_t idle_ns;      /* idle marking's time (idle workers, gm_gc's
+			       * caller helping) */
 } gmi_mark_result;
 
-bool gmi_mark_init(int markers);
+/* procs background workers (plus procs idle ones with idle_mark) */
+bool gmi_mark_init(int procs, gm_collector mode, bool idle_mark);
 void gmi_mark_shutdown(void);
-/* With the world stopped: mark everything reachable from the roots, in
- * parallel on `markers` threads (the caller is one of them). */
-void gmi_mark_run(gmi_mark_result *r);
 /* grey the object holding address p, if any (conservative or precise) */
 void gmi_mark_grey(gmi_gcwork *w, uintptr_t p);
+/* hand w's grey objects and counts to the cycle (and wake a worker) */
+void gmi_mark_publish(gmi_gcwork *w);
+
+/* World stopped: a new cycle's totals are zero, marking time starts at now,
+ * every thread's assist credit is reset. */
+void gmi_mark_begin(uint32_t cycle, int64_t now);
+/* World stopped, after gmi_mark_begin: mark everything reachable from the
+ * given roots, in parallel with procs - 1 workers; *cpu_ns gets the CPU
+ * time spent. */
+void gmi_mark_run(unsigned roots, int64_t *cpu_ns);
+/* World stopped, phase MARK: arm the stack scans (GM_YUASA: scan them all
+ * now), the root-range job, and wake the background workers. */
+void gmi_mark_start_concurrent(void);
+/* any stack or root job, grey object on the global list, or unattached
+ * marker draining */
+bool gmi_mark_work_left(void);
+/* Keep unattached markers from starting to drain and wait for those
+ * draining; false (and undone) if work turned up meanwhile. */
+bool gmi_mark_quiesce(void);
+void gmi_mark_unquiesce(void);
+/* World stopped: every thread's barrier buffer and gcWork to the global
+ * list. */
+void gmi_mark_flush_all(void);
+/* World stopped, marking complete: workers leave the concurrent mark. */
+void gmi_mark_end_concurrent(void);
+/* see gmi_gc_hold_mark: while held, assists do not wait for work */
+void gmi_mark_hold(bool held);
+void gmi_mark_totals(gmi_mark_result *r);
+
+/* an attached thread took `bytes` while marking: its assist debt */
+void gmi_mark_alloc(struct gmi_thread *t, size_t bytes);
+/* the calling thread drains grey objects until none are left (gm_gc) */
+void gmi_mark_help(void);
+/* a root range registered while marking is scanned at once */
+void gmi_mark_new_root(uintptr_t lo, uintptr_t hi);
+
+/* Threads (proc.c calls these): */
+bool gmi_mark_wants_stack(const struct gmi_thread *t);
+/* t itself, spilled, at a safepoint: scan its stack if still wanted */
+void gmi_mark_scan_own_stack(struct gmi_thread *t);
+/* t itself, spilled, entering a blocking region while marking */
+void gmi_mark_thread_blocking(struct gmi_thread *t);
+/* t is being linked (scheduler lock held, no stop in force) */
+void gmi_mark_thread_attach_locked(struct gmi_thread *t);
+/* t is detaching (RUNNING, cache released) */
+void gmi_mark_thread_detach(struct gmi_thread *t);
+
+/* ---- barrier.c ---------------------------------------------------------- */
+
+void gmi_barrier_init(gm_collector mode);
+/* t itself: shade its buffered pointers and publish them */
+void gmi_wbuf_flush(struct gmi_thread *t);
+/* world stopped: shade t's buffered pointers into w */
+void gmi_wbuf_flush_stopped(struct gmi_thread *t, gmi_gcwork *w);
+
+/* ---- gc.c ---------------------------------------------------------------- */
+
+/* marking may be complete: wake the collector's thread to check */
+void gmi_gc_poke(void);
 
 /* ---- heapcheck.c --------------------------------------------------------- */
 

@@ -111,10 +111,22 @@ static void check_object(check_walk *cw, uintptr_t b)
 	}
 }
 
+/*
+ * A stack's words below the stack pointer its scan saw (scan_sp) lay in
+ * frames that were dead then; frames pushed since may still hold stale
+ * words there that nothing reads, pointing at objects that were garbage
+ * at the scan.  Go's stacks are precise, so its checkmark never sees such
+ * words; with conservative stacks they are not roots, and the check starts
+ * at scan_sp.  What a live frame there does hold came from the heap or an
+ * allocation after the scan, which the barrier and black allocation cover
+ * and the heap part of this check verifies.
+ */
 static void check_thread(gmi_thread *t, void *ctx)
 {
 	uintptr_t lo, hi;
 	gmi_thread_stack_range(t, &lo, &hi);
+	if (t->scan_sp > lo && t->scan_sp <= hi)
+		lo = t->scan_sp;
 	gmi_scan_words(lo, hi, check_reach, ctx);
 	gmi_thread_regs_range(t, &lo, &hi);
 	gmi_scan_words(lo, hi, check_reach, ctx);

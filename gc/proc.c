@@ -77,6 +77,7 @@
 
 #include "alloc/mcache.h"
 #include "alloc/panic.h"
+#include "gc/gc.h"
 #include "gc/proc.h"
 
 /* GMI_SAFEPOINT_* bits; __atomic only.  GMI_SAFEPOINT_STOP changes only
@@ -99,7 +100,7 @@ static struct {
 };
 
 /* the calling thread's record, NULL when not attached */
-static _Thread_local gmi_thread *proc_self __attribute__((tls_model("initial-exec")));
+_Thread_local gmi_thread *gmi_proc_self __attribute__((tls_model("initial-exec")));
 /* the calling thread holds the world lock (between stop and start) */
 static _Thread_local bool proc_holds_world __attribute__((tls_model("initial-exec")));
 
@@ -222,12 +223,12 @@ static void proc_spill(gmi_thread *t, uintptr_t cfa)
 
 gmi_thread *gmi_thread_current(void)
 {
-	return proc_self;
+	return gmi_proc_self;
 }
 
 int gmi_thread_status(const gmi_thread *t)
 {
-	return status_load_seq_cst(t) & ~GMI_THREAD_CLAIMED;
+	return status_load_seq_cst(t) & ~GMI_THREAD_HELD;
 }
 
 size_t gmi_proc_count(void)
@@ -241,6 +242,7 @@ static void proc_link(gmi_thread *t)
 	pthread_mutex_lock(&sched.lock);
 	while (stop_pending_load_seq_cst())
 		pthread_cond_wait(&sched.restart, &sched.lock);
+	gmi_mark_thread_attach_locked(t);
 	t->next = sched.all;
 	sched.all = t;
 	__atomic_store_n(&sched.count, sched.count + 1, __ATOMIC_RELAXED);
@@ -273,9 +275,9 @@ static bool proc_exit_key_ok; /* written once under proc_exit_once */
 static void proc_thread_exit(void *p)
 {
 	gmi_thread *t = p;
-	if (proc_self != t)
+	if (gmi_proc_self != t)
 		return;
-	if ((status_load_own(t) & ~GMI_THREAD_CLAIMED) == GMI_THREAD_BLOCKED)
+	if ((status_load_own(t) & ~GMI_THREAD_HELD) == GMI_THREAD_BLOCKED)
 		gm_blocking_leave();
 	gm_thread_detach();
 }
@@ -312,7 +314,7 @@ int gm_thread_attach(void)
 {
 	if (!gmi_is_inited())
 		return GM_ENOTINIT;
-	if (proc_self != NULL)
+	if (gmi_proc_self != NULL)
 		return GM_EATTACHED;
 	if (proc_holds_world)
 		gmi_throw("gm_thread_attach by the thread that has the world stopped");
@@ -337,14 +339,14 @@ int gm_thread_attach(void)
 	}
 	t->mcache = c;
 	gmi_tls_mcache = c;
-	proc_self = t;
+	gmi_proc_self = t;
 	return GM_OK;
 }
 
 /* Detaching a thread that is not attached does nothing. */
 void gm_thread_detach(void)
 {
-	gmi_thread *t = proc_self;
+	gmi_thread *t = gmi_proc_self;
 	if (t == NULL)
 		return;
 	if (status_load_own(t) != GMI_THREAD_RUNNING)
@@ -352,11 +354,11 @@ void gm_thread_detach(void)
 			   "gm_blocking_leave (call gm_blocking_leave first)");
 	gm_safepoint();
 	/* still linked and RUNNING: a stopper waits for this hand-back */
-	proc_self = NULL;
+	gmi_proc_self = NULL;
 	gmi_tls_mcache = &gmi_mcache_none;
 	gmi_mcache_detach(t->mcache);
 	t->mcache = NULL;
-	gmi_gcwork_dispose(&t->gcw);
+	gmi_mark_thread_detach(t);
 	proc_unlink(t);
 	pthread_setspecific(proc_exit_key, NULL);
 	free(t);
@@ -382,15 +384,22 @@ static void proc_park(gmi_thread *t)
 __attribute__((noinline))
 void gm_safepoint_slow_(void)
 {
-	gmi_thread *t = proc_self;
+	gmi_thread *t = gmi_proc_self;
 	/* unattached threads and the stopper itself are never stopped */
 	if (t == NULL || proc_holds_world)
 		return;
 	if (status_load_own(t) != GMI_THREAD_RUNNING)
 		gmi_misuse("gomem used between gm_blocking_enter and gm_blocking_leave "
 			   "(a safepoint or an allocation): such a thread must not touch gomem");
-	PROC_SPILL(t);
-	proc_park(t);
+	int pending = __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED);
+	if ((pending & GMI_SAFEPOINT_SCAN) && gmi_mark_wants_stack(t)) {
+		PROC_SPILL(t); /* its own stack scan, at this call (mark.c) */
+		gmi_mark_scan_own_stack(t);
+	}
+	if (pending & GMI_SAFEPOINT_STOP) {
+		PROC_SPILL(t);
+		proc_park(t);
+	}
 }
 
 static void proc_wake_stopper(void)
@@ -404,7 +413,7 @@ static void proc_wake_stopper(void)
 __attribute__((noinline))
 void gm_blocking_enter(void)
 {
-	gmi_thread *t = proc_self;
+	gmi_thread *t = gmi_proc_self;
 	if (t == NULL)
 		return;
 	if (status_load_own(t) != GMI_THREAD_RUNNING)
@@ -412,17 +421,22 @@ void gm_blocking_enter(void)
 	if (proc_holds_world)
 		gmi_throw("gm_blocking_enter by the thread that has the world stopped");
 	PROC_SPILL(t);
+	/* during concurrent mark: hand over the barrier buffer and scan the
+	 * stack now, rather than have a worker do it while we block */
+	if (__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_RELAXED))
+		gmi_mark_thread_blocking(t);
 	status_store_seq_cst(t, GMI_THREAD_BLOCKED);
 	if (stop_pending_load_seq_cst())
 		proc_wake_stopper();
 }
 
-/* a stopper claimed this thread: wait for the restart to clear the claim */
+/* a stopper claimed this thread or a worker is scanning it: wait for the
+ * restart or the scan's end to clear the bits */
 __attribute__((noinline, cold))
 static void proc_leave_wait(gmi_thread *t)
 {
 	pthread_mutex_lock(&sched.lock);
-	while (status_load_seq_cst(t) & GMI_THREAD_CLAIMED)
+	while (status_load_seq_cst(t) & GMI_THREAD_HELD)
 		pthread_cond_wait(&sched.restart, &sched.lock);
 	pthread_mutex_unlock(&sched.lock);
 }
@@ -430,10 +444,10 @@ static void proc_leave_wait(gmi_thread *t)
 /* Leaving takes no lock unless a stopper claimed the thread. */
 void gm_blocking_leave(void)
 {
-	gmi_thread *t = proc_self;
+	gmi_thread *t = gmi_proc_self;
 	if (t == NULL)
 		return;
-	if ((status_load_own(t) & ~GMI_THREAD_CLAIMED) != GMI_THREAD_BLOCKED)
+	if ((status_load_own(t) & ~GMI_THREAD_HELD) != GMI_THREAD_BLOCKED)
 		gmi_misuse("gm_blocking_leave without gm_blocking_enter");
 	int from = GMI_THREAD_BLOCKED;
 	while (!status_cas_seq_cst(t, &from, GMI_THREAD_RUNNING)) {
@@ -446,26 +460,60 @@ void gm_blocking_leave(void)
 
 /* ---- stopping the world ----------------------------------------------------- */
 
-/* step 3: claim every BLOCKED thread but self, and count the RUNNING
- * ones; scheduler lock held */
+/* step 3: claim every BLOCKED thread but self (also one a worker is
+ * scanning), and count the RUNNING ones; scheduler lock held */
 static size_t proc_claim_others_locked(const gmi_thread *self)
 {
 	size_t n = 0;
 	for (gmi_thread *t = sched.all; t != NULL; t = t->next) {
-		int from = GMI_THREAD_BLOCKED;
-		if (t == self || status_cas_seq_cst(t, &from, GMI_THREAD_BLOCKED | GMI_THREAD_CLAIMED))
+		if (t == self)
 			continue;
-		n += from == GMI_THREAD_RUNNING;
+		int s = status_load_seq_cst(t);
+		for (;;) {
+			if ((s & ~GMI_THREAD_HELD) != GMI_THREAD_BLOCKED) {
+				n += s == GMI_THREAD_RUNNING;
+				break;
+			}
+			if ((s & GMI_THREAD_CLAIMED) ||
+			    status_cas_seq_cst(t, &s, s | GMI_THREAD_CLAIMED))
+				break;
+		}
 	}
 	return n;
 }
 
-/* the restart: every claimed thread may leave again; scheduler lock held */
+/* the restart: every claimed thread may leave again (unless a worker is
+ * still scanning it); scheduler lock held */
 static void proc_unclaim_all_locked(void)
 {
 	for (gmi_thread *t = sched.all; t != NULL; t = t->next)
-		if (status_load_seq_cst(t) == (GMI_THREAD_BLOCKED | GMI_THREAD_CLAIMED))
-			status_store_seq_cst(t, GMI_THREAD_BLOCKED);
+		if (status_load_seq_cst(t) & GMI_THREAD_CLAIMED)
+			__atomic_fetch_and(&t->status, ~GMI_THREAD_CLAIMED, __ATOMIC_SEQ_CST);
+}
+
+gmi_thread *gmi_proc_scan_claim(bool (*want)(gmi_thread *t))
+{
+	gmi_thread *found = NULL;
+	pthread_mutex_lock(&sched.lock);
+	for (gmi_thread *t = sched.all; t != NULL && found == NULL; t = t->next) {
+		int s = status_load_seq_cst(t);
+		while ((s & ~GMI_THREAD_CLAIMED) == GMI_THREAD_BLOCKED && want(t)) {
+			if (status_cas_seq_cst(t, &s, s | GMI_THREAD_SCANNING)) {
+				found = t;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&sched.lock);
+	return found;
+}
+
+void gmi_proc_scan_release(gmi_thread *t)
+{
+	pthread_mutex_lock(&sched.lock);
+	__atomic_fetch_and(&t->status, ~GMI_THREAD_SCANNING, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&sched.restart);
+	pthread_mutex_unlock(&sched.lock);
 }
 
 /* step 2: the world lock; an attached caller (spilled) is PARKED while it
@@ -488,7 +536,7 @@ static void proc_world_lock(gmi_thread *self)
 __attribute__((noinline))
 int64_t gmi_stw_stop(void)
 {
-	gmi_thread *self = proc_self;
+	gmi_thread *self = gmi_proc_self;
 	if (proc_holds_world)
 		gmi_throw("gmi_stw_stop while this thread already has the world stopped");
 	if (self != NULL) {

@@ -21,6 +21,8 @@ struct gmi_mcache;
  * define more (a stack-scan request, say) and act on them in
  * gm_safepoint_slow_. */
 #define GMI_SAFEPOINT_STOP 1 /* a stop of the world is requested or in force */
+#define GMI_SAFEPOINT_SCAN 2 /* concurrent mark: some thread's stack awaits its
+			      * scan (mark.c sets and clears it) */
 
 /* Go's M/P status, as the collector sees a thread. */
 enum gmi_thread_status {
@@ -32,6 +34,12 @@ enum gmi_thread_status {
  * stopped (Go's P taken from _Psyscall): the thread cannot leave its
  * blocking region until the restart clears it.  gmi_thread_status masks it. */
 #define GMI_THREAD_CLAIMED 0x10
+/* Or'ed onto GMI_THREAD_BLOCKED by a mark worker scanning the blocked
+ * thread's stack during concurrent mark (Go's suspendG): the thread cannot
+ * leave its blocking region until the scan is done.  Independent of
+ * GMI_THREAD_CLAIMED: a stopper may claim a thread being scanned. */
+#define GMI_THREAD_SCANNING 0x20
+#define GMI_THREAD_HELD (GMI_THREAD_CLAIMED | GMI_THREAD_SCANNING)
 
 /* 64 words (512 bytes): room for the spilling function's frame, which
  * holds every callee-saved register (x86-64: 6, AArch64: 20) plus the
@@ -76,6 +84,15 @@ typedef struct gmi_thread {
 				      * the owner stores, a stopper claims
 				      * with CAS (see proc.c) */
 	gmi_gcwork gcw;              /* owner, or the collector during a stop */
+	/* concurrent mark (mark.c, barrier.c) */
+	uint32_t scan_gen;           /* __atomic: the last cycle whose stack
+				      * scan was claimed (by the thread or a
+				      * worker, CAS) */
+	uintptr_t scan_sp;           /* the stack pointer this cycle's scan of
+				      * the stack started at (heapcheck.c) */
+	int64_t assist_bytes;        /* owner: Go's gcAssistBytes (credit > 0,
+				      * debt < 0); reset in a stop */
+	gmi_wbuf wbuf;               /* owner, or the collector during a stop */
 	struct gmi_thread *next;     /* all attached threads; scheduler lock,
 				      * and stable while the world is stopped */
 } gmi_thread;
@@ -85,6 +102,14 @@ bool gmi_is_inited(void);
 
 /* The calling thread's record, or NULL when it is not attached. */
 gmi_thread *gmi_thread_current(void);
+extern _Thread_local gmi_thread *gmi_proc_self __attribute__((tls_model("initial-exec")));
+
+/* Concurrent mark: claim a BLOCKED thread (not being scanned) for which
+ * want(t) is true, marking it GMI_THREAD_SCANNING so that it cannot leave
+ * its blocking region; NULL when there is none.  Release with
+ * gmi_proc_scan_release. */
+gmi_thread *gmi_proc_scan_claim(bool (*want)(gmi_thread *t));
+void gmi_proc_scan_release(gmi_thread *t);
 /* t's status (enum gmi_thread_status, the claim bit masked off). */
 int gmi_thread_status(const gmi_thread *t);
 

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "alloc/panic.h"
+#include "gc/gc.h"
 #include "gc/roots.h"
 #include "gomem.h"
 
@@ -107,6 +108,9 @@ void gm_root_add(void *addr, size_t size)
 	roots.n++;
 	__atomic_store_n(&roots.bytes, roots.bytes + size, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&roots.lock);
+	/* registered while marking: the range's scan may be over already */
+	if (__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_RELAXED))
+		gmi_mark_new_root(lo, hi);
 }
 
 void gm_root_remove(void *addr)

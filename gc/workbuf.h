@@ -35,6 +35,18 @@ typedef struct gmi_gcwork {
 	bool flushed;              /* put buffers on the global list since reset */
 } gmi_gcwork;
 
+/* 512: wbBufEntries (mwbbuf.go, Go 1.21+): pointers per thread buffer. */
+#define GMI_WBUF_ENTRIES 512
+
+/* Go's wbBuf: a thread's write-barrier buffer of pointers to shade, filled
+ * by gm_write's slow path and flushed in a batch (barrier.c).
+ * inv:wbuf-range buf <= next <= buf + GMI_WBUF_ENTRIES; next == NULL
+ *                before first use (treated as empty) */
+typedef struct gmi_wbuf {
+	uintptr_t *next;
+	uintptr_t buf[GMI_WBUF_ENTRIES];
+} gmi_wbuf;
+
 /* Set up and tear down the global lists (gm_init / gm_shutdown). */
 bool gmi_workbuf_init(void);
 void gmi_workbuf_shutdown(void);
