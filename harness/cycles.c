@@ -1,17 +1,24 @@
 /*
- * cycles.c — the per-cycle log (cycles.h): gm_cycle records as CSV lines.
+ * cycles.c — the per-cycle log and the stop log (cycles.h).
  *
- * The columns are declared once, in CYCLES_COLUMNS, and both the header
- * and each line are printed from it.  The hook runs on whichever thread
- * finished a cycle (gm_set_cycle_hook); a mutex keeps lines whole should
- * two cycles ever finish at once.  Lines are flushed at each cycle, so a
- * configuration that dies still leaves what it logged.
+ * 1. One hook, cycles_hook, serves both: gmb_cycles_start and
+ *    gmb_stoplog_start install it (whichever comes first; installing it
+ *    again changes nothing), gmb_cycles_stop removes it.  It runs on
+ *    whichever thread finished a cycle; cycles_lock keeps lines whole and
+ *    the ring consistent should two cycles ever finish at once.
+ * 2. CSV: the columns are declared once, in CYCLES_COLUMNS, and both the
+ *    header and each line are printed from it.  Lines are flushed at each
+ *    cycle, so a configuration that dies still leaves what it logged.
+ * 3. Stop log: a ring of GMB_STOPLOG_CYCLES records; cycle k (counting
+ *    from 0 since the process started) sits at k % GMB_STOPLOG_CYCLES.  A
+ *    reader remembers a position and later copies what came after it.
  */
 #include "harness/cycles.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +65,12 @@ static FILE *cycles_file;        /* cycles_lock */
 static unsigned long cycles_n;   /* cycles_lock: lines written */
 static gm_config cycles_cfg;     /* written before the hook is set */
 
+/* inv:stoplog-ring  the record of cycle k (0-based, k < stoplog_n) is at
+ * stoplog[k % GMB_STOPLOG_CYCLES] while k + GMB_STOPLOG_CYCLES >= stoplog_n */
+static gmb_cycle_stops stoplog[GMB_STOPLOG_CYCLES]; /* cycles_lock */
+static uint64_t stoplog_n;       /* cycles_lock: cycles logged */
+static atomic_bool cycles_hooked; /* the hook is installed (or being) */
+
 /* Stop slot i, or 0 when the cycle had fewer stops. */
 static int64_t cycles_stop(const int64_t *v, const gm_cycle *c, unsigned i)
 {
@@ -75,10 +88,22 @@ static void cycles_header(FILE *f)
 	fputc('\n', f);
 }
 
+/* Step 3, cycles_lock held. */
+static void stoplog_add_locked(const gm_cycle *c)
+{
+	gmb_cycle_stops *s = &stoplog[stoplog_n++ % GMB_STOPLOG_CYCLES];
+	s->num = c->num;
+	s->nstops = c->nstops < GM_MAX_STOPS ? c->nstops : GM_MAX_STOPS;
+	for (unsigned i = 0; i < GM_MAX_STOPS; i++)
+		s->stop_ns[i] = cycles_stop(c->stop_ns, c, i);
+	s->stack_scan = c->stack_scan;
+}
+
 static void cycles_hook(const gm_cycle *c, void *ctx)
 {
 	(void)ctx;
 	pthread_mutex_lock(&cycles_lock);
+	stoplog_add_locked(c);
 	if (cycles_file != NULL) {
 		const char *sep = "";
 #define CYCLES_VALUE(name, fmt, expr)                                        \
@@ -109,13 +134,16 @@ int gmb_cycles_start(const char *path, const gm_config *cfg, char *err,
 	cycles_file = f;
 	cycles_n = 0;
 	pthread_mutex_unlock(&cycles_lock);
+	atomic_store(&cycles_hooked, true);
 	gm_set_cycle_hook(cycles_hook, NULL);
 	return 0;
 }
 
 unsigned long gmb_cycles_stop(void)
 {
+	/* outside cycles_lock: gm_set_cycle_hook waits for running hooks */
 	gm_set_cycle_hook(NULL, NULL);
+	atomic_store(&cycles_hooked, false);
 	pthread_mutex_lock(&cycles_lock);
 	unsigned long n = cycles_n;
 	if (cycles_file != NULL)
@@ -134,4 +162,35 @@ bool gmb_cycles_any(const char *path)
 	if (f != NULL)
 		fclose(f);
 	return lines >= 2;
+}
+
+/* ---- the stop log ------------------------------------------------------- */
+
+void gmb_stoplog_start(void)
+{
+	if (!atomic_exchange(&cycles_hooked, true))
+		gm_set_cycle_hook(cycles_hook, NULL);
+}
+
+uint64_t gmb_stoplog_position(void)
+{
+	pthread_mutex_lock(&cycles_lock);
+	uint64_t n = stoplog_n;
+	pthread_mutex_unlock(&cycles_lock);
+	return n;
+}
+
+size_t gmb_stoplog_since(uint64_t pos, gmb_cycle_stops *out, size_t max,
+			 uint64_t *lost)
+{
+	pthread_mutex_lock(&cycles_lock);
+	uint64_t from = pos, kept = GMB_STOPLOG_CYCLES < max ? GMB_STOPLOG_CYCLES : max;
+	if (stoplog_n > kept && from < stoplog_n - kept)
+		from = stoplog_n - kept; /* inv:stoplog-ring */
+	size_t n = 0;
+	for (uint64_t k = from; k < stoplog_n; k++)
+		out[n++] = stoplog[k % GMB_STOPLOG_CYCLES];
+	*lost = from - (pos < from ? pos : from);
+	pthread_mutex_unlock(&cycles_lock);
+	return n;
 }

@@ -13,7 +13,14 @@
  *    pauses; max; MMU at 1, 10 and 100 ms windows inside the run's span
  *    (plotcycles.c's gmb_mmu, with the run's ends as zero-length pauses
  *    so that the windows flush with them count); the process's peak RSS.
+ * 4. A pause of gm_gcstats is a cycle's stops added up (Go's PauseNs); the
+ *    goals of a concurrent collector are about each stop.  The stop log
+ *    (cycles.c) has every cycle's stops: those of the cycles logged
+ *    between begin and end give p50, p99 and max over all stops, over
+ *    mark terminations (each cycle's last stop) and over the other stops,
+ *    and the stack bytes scanned per cycle.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -22,8 +29,9 @@
 #include "harness/gccounters.h"
 #include "harness/plotcycles.h"
 
-/* Wall clock at this thread's gmb_gc_counters_begin. */
-static _Thread_local uint64_t gcc_begin_ns;
+/* Wall clock and stop log position at this thread's
+ * gmb_gc_counters_begin. */
+static _Thread_local uint64_t gcc_begin_ns, gcc_begin_pos;
 
 static uint64_t gcc_now(void)
 {
@@ -34,6 +42,8 @@ static uint64_t gcc_now(void)
 
 void gmb_gc_counters_begin(gm_gcstats *before)
 {
+	gmb_stoplog_start();
+	gcc_begin_pos = gmb_stoplog_position();
 	gm_read_gcstats(before);
 	gcc_begin_ns = gcc_now();
 }
@@ -159,6 +169,95 @@ static void gcc_set_summary(gmb_state *st, const gmb_gc_summary *g)
 	gmb_set_counter(st, "mmu_100ms", g->mmu_100ms, 0);
 }
 
+/* ---- stops one by one (step 4) ----------------------------------------- */
+
+/* p50, p99, max of v[0 .. n), sorting v. */
+static gmb_stop_figures gcc_figures(uint64_t *v, uint32_t n)
+{
+	gmb_stop_figures f = {.n = n};
+	if (n == 0)
+		return f;
+	qsort(v, n, sizeof *v, gcc_cmp);
+	f.p50_ns = gmb_pause_rank(v, n, 500);
+	f.p99_ns = gmb_pause_rank(v, n, 990);
+	f.max_ns = v[n - 1];
+	return f;
+}
+
+int gmb_stops_summarize(const gmb_cycle_stops *c, size_t n,
+			gmb_stop_summary *out)
+{
+	uint64_t *all = malloc((n * GM_MAX_STOPS + 1) * sizeof *all);
+	uint64_t *mt = malloc((n + 1) * sizeof *mt);
+	uint64_t *other = malloc((n * GM_MAX_STOPS + 1) * sizeof *other);
+	uint32_t na = 0, nm = 0, no = 0;
+	uint64_t scan = 0;
+	memset(out, 0, sizeof *out);
+	if (all == NULL || mt == NULL || other == NULL) {
+		free(all), free(mt), free(other);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = c[i].nstops < GM_MAX_STOPS ? c[i].nstops : GM_MAX_STOPS;
+		for (uint32_t j = 0; j < k; j++) {
+			uint64_t ns = c[i].stop_ns[j] > 0 ? (uint64_t)c[i].stop_ns[j] : 0;
+			all[na++] = ns;
+			if (j + 1 == k)
+				mt[nm++] = ns;
+			else
+				other[no++] = ns;
+		}
+		scan += c[i].stack_scan;
+		if (c[i].stack_scan > out->stack_scan_max)
+			out->stack_scan_max = c[i].stack_scan;
+	}
+	out->ncycles = (uint32_t)n;
+	out->stack_scan_mean = n > 0 ? scan / n : 0;
+	out->all = gcc_figures(all, na);
+	out->markterm = gcc_figures(mt, nm);
+	out->other = gcc_figures(other, no);
+	free(all), free(mt), free(other);
+	return 0;
+}
+
+static void gcc_set_figures(gmb_state *st, const char *kind,
+			    const gmb_stop_figures *f)
+{
+	char name[48];
+	if (f->n == 0)
+		return;
+	snprintf(name, sizeof name, "%s_p50_ns", kind);
+	gmb_set_counter(st, name, (double)f->p50_ns, 0);
+	snprintf(name, sizeof name, "%s_p99_ns", kind);
+	gmb_set_counter(st, name, (double)f->p99_ns, 0);
+	snprintf(name, sizeof name, "%s_max_ns", kind);
+	gmb_set_counter(st, name, (double)f->max_ns, 0);
+}
+
+/* The stops of the cycles logged since this thread's begin. */
+static void gcc_set_stops(gmb_state *st)
+{
+	gmb_cycle_stops *c = malloc(GMB_STOPLOG_CYCLES * sizeof *c);
+	uint64_t lost;
+	gmb_stop_summary s;
+	if (c == NULL)
+		return;
+	size_t n = gmb_stoplog_since(gcc_begin_pos, c, GMB_STOPLOG_CYCLES, &lost);
+	if (gmb_stops_summarize(c, n, &s) == 0) {
+		gmb_set_counter(st, "stops", (double)s.all.n, 0);
+		gcc_set_figures(st, "stop", &s.all);
+		gcc_set_figures(st, "markterm", &s.markterm);
+		gcc_set_figures(st, "otherstop", &s.other);
+		if (n > 0) {
+			gmb_set_counter(st, "stack_scan_bytes",
+					(double)s.stack_scan_mean, GMB_COUNTER_BASE_1024);
+			gmb_set_counter(st, "stack_scan_max_bytes",
+					(double)s.stack_scan_max, GMB_COUNTER_BASE_1024);
+		}
+	}
+	free(c);
+}
+
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before)
 {
 	if (gmb_thread_index(st) != 0)
@@ -175,6 +274,7 @@ void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before)
 	if (gmb_gc_summarize(after->pause_ns, after->pause_end, n, cycles > n,
 			     gcc_begin_ns, end_ns, &g) == 0)
 		gcc_set_summary(st, &g);
+	gcc_set_stops(st);
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		gmb_set_counter(st, "peak_rss_bytes", (double)ru.ru_maxrss * 1024.0,

@@ -1,7 +1,8 @@
 /*
  * gccounters.h — the collector's figures for one benchmark run, as Google
- * Benchmark counters: cycles, pause percentiles, minimum mutator
- * utilization, peak RSS.
+ * Benchmark counters: cycles, pause percentiles (per cycle, as Go's
+ * PauseNs, and per stop of the world), minimum mutator utilization,
+ * stack bytes scanned, peak RSS.
  *
  * Google Benchmark 1.7.1 sums per-thread counters across threads, so a
  * percentile must be computed once: only thread 0 sets these.
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "gomem.h"
+#include "harness/cycles.h"
 #include "harness/shim.h"
 
 /* Take a snapshot at the start of a run, and note the wall clock
@@ -26,6 +28,19 @@ void gmb_gc_counters_begin(gm_gcstats *before);
  *   pause_max_ns
  *   mmu_1ms, mmu_10ms, mmu_100ms     minimum mutator utilization
  *   peak_rss_bytes                   the process's, from getrusage
+ * and, over the individual stops of the world of the cycles of the run (at
+ * most the last GMB_STOPLOG_CYCLES; gmb_stops_summarize):
+ *   stops                            how many
+ *   stop_p50_ns, stop_p99_ns, stop_max_ns           every stop
+ *   markterm_p50_ns, markterm_p99_ns, markterm_max_ns
+ *                                    mark termination: the last stop of
+ *                                    each cycle (a stop-the-world cycle's
+ *                                    only one)
+ *   otherstop_p50_ns, otherstop_p99_ns, otherstop_max_ns
+ *                                    the stops before it (sweep
+ *                                    termination ...), when there are any
+ *   stack_scan_bytes, stack_scan_max_bytes   stack bytes scanned per
+ *                                    cycle: mean and max
  * Nothing on threads other than 0. */
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before);
 
@@ -60,6 +75,25 @@ double gmb_run_mmu(const double *start, const double *len, size_t n,
 int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
 		     uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
 		     gmb_gc_summary *out);
+
+/* Percentiles of one kind of stop. */
+typedef struct gmb_stop_figures {
+	uint32_t n;                    /* stops of this kind */
+	uint64_t p50_ns, p99_ns, max_ns; /* nearest rank; 0 when n == 0 */
+} gmb_stop_figures;
+
+/* The figures of a run's stops, one by one. */
+typedef struct gmb_stop_summary {
+	uint32_t ncycles;
+	gmb_stop_figures all, markterm, other;
+	uint64_t stack_scan_mean, stack_scan_max; /* bytes per cycle */
+} gmb_stop_summary;
+
+/* Summarize the cycles c[0 .. n): every stop i < nstops of each is one
+ * value; the last is its mark termination, the others are "other".  0, or
+ * -1 out of memory. */
+int gmb_stops_summarize(const gmb_cycle_stops *c, size_t n,
+			gmb_stop_summary *out);
 
 /* Google Benchmark's loop, as a blocking region: a thread that waits at
  * Google Benchmark's start/stop barrier while attached must not hold up a

@@ -2,8 +2,10 @@
  * test_gccounters.c — Check suite "gccounters": the collector's figures
  * for a benchmark run (harness/gccounters.c): nearest-rank pause
  * percentiles and minimum mutator utilization (Cheng & Blelloch) over the
- * run's span, from hand-computed pause histories; then the same
- * computation on a real collector's gm_read_gcstats data.
+ * run's span, from hand-computed pause histories; per-stop figures
+ * (all stops, mark termination, the others) from hand-made cycle records;
+ * then the same computations on a real collector's gm_read_gcstats data
+ * and stop log (harness/cycles.c).
  *
  * Times are in ns; MS is a millisecond.  A run is [0, 100 ms] unless said.
  */
@@ -183,6 +185,67 @@ START_TEST(percentiles)
 }
 END_TEST
 
+/* A cycle record with the given stops (ns). */
+static gmb_cycle_stops cyc(uint32_t num, uint64_t scan, uint32_t n,
+			   int64_t a, int64_t b, int64_t c)
+{
+	gmb_cycle_stops r = {.num = num, .nstops = n, .stack_scan = scan};
+	int64_t v[3] = {a, b, c};
+	for (uint32_t i = 0; i < n && i < 3; i++)
+		r.stop_ns[i] = v[i];
+	return r;
+}
+
+START_TEST(stops_split_mark_termination)
+{
+	/* 2 stop-the-world cycles (one stop each, which is mark
+	 * termination), 2 concurrent cycles (sweep termination, then mark
+	 * termination) and one with three stops */
+	gmb_cycle_stops c[] = {
+		cyc(1, 100, 1, 5000, 0, 0),
+		cyc(2, 300, 1, 7000, 0, 0),
+		cyc(3, 200, 2, 10, 900, 0),
+		cyc(4, 400, 2, 30, 700, 0),
+		cyc(5, 0, 3, 20, 40, 800),
+	};
+	gmb_stop_summary s;
+	ck_assert_int_eq(gmb_stops_summarize(c, 5, &s), 0);
+	ck_assert_uint_eq(s.ncycles, 5);
+	/* all: 10 20 30 40 700 800 900 5000 7000 */
+	ck_assert_uint_eq(s.all.n, 9);
+	ck_assert_uint_eq(s.all.p50_ns, 700);  /* rank ceil(4.5) = 5 */
+	ck_assert_uint_eq(s.all.p99_ns, 7000); /* rank ceil(8.91) = 9 */
+	ck_assert_uint_eq(s.all.max_ns, 7000);
+	/* mark termination: 700 800 900 5000 7000 */
+	ck_assert_uint_eq(s.markterm.n, 5);
+	ck_assert_uint_eq(s.markterm.p50_ns, 900);
+	ck_assert_uint_eq(s.markterm.max_ns, 7000);
+	/* the others: 10 20 30 40 */
+	ck_assert_uint_eq(s.other.n, 4);
+	ck_assert_uint_eq(s.other.p50_ns, 20);
+	ck_assert_uint_eq(s.other.p99_ns, 40);
+	ck_assert_uint_eq(s.other.max_ns, 40);
+	ck_assert_uint_eq(s.stack_scan_mean, 200); /* 1000 / 5 */
+	ck_assert_uint_eq(s.stack_scan_max, 400);
+}
+END_TEST
+
+START_TEST(stops_none)
+{
+	gmb_stop_summary s;
+	gmb_cycle_stops c[1] = {cyc(1, 64, 0, 0, 0, 0)}; /* no stop recorded */
+	ck_assert_int_eq(gmb_stops_summarize(c, 0, &s), 0);
+	ck_assert_uint_eq(s.ncycles, 0);
+	ck_assert_uint_eq(s.all.n, 0);
+	ck_assert_uint_eq(s.all.max_ns, 0);
+	ck_assert_uint_eq(s.stack_scan_mean, 0);
+	ck_assert_int_eq(gmb_stops_summarize(c, 1, &s), 0);
+	ck_assert_uint_eq(s.all.n, 0);
+	ck_assert_uint_eq(s.markterm.n, 0);
+	ck_assert_uint_eq(s.stack_scan_max, 64);
+}
+END_TEST
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -226,6 +289,54 @@ START_TEST(live_collector)
 }
 END_TEST
 
+/* The stop log sees every cycle of a real collector, with its stops, and
+ * a position taken before them gives exactly those. */
+START_TEST(live_stop_log)
+{
+	static gmb_cycle_stops c[GMB_STOPLOG_CYCLES];
+	gm_config cfg;
+	gm_config_default(&cfg);
+	cfg.gc_percent = 100;
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	gmb_stoplog_start();
+	gmb_stoplog_start(); /* idempotent */
+	uint64_t pos = gmb_stoplog_position(), lost;
+	gm_memstats ms;
+	gm_read_memstats(&ms);
+	uint32_t num0 = ms.num_gc;
+	for (int i = 0; i < 1024; i++)
+		gmb_do_not_optimize(gm_alloc_noscan(64 << 10));
+	gm_gc();
+	gm_read_memstats(&ms);
+	uint32_t cycles = ms.num_gc - num0;
+	size_t n = gmb_stoplog_since(pos, c, GMB_STOPLOG_CYCLES, &lost);
+	/* only the newest 2 when asked for 2: the others count as lost */
+	uint64_t lost2;
+	size_t n2 = gmb_stoplog_since(pos, c + n, 2, &lost2);
+	gmb_cycles_stop();
+	gm_thread_detach();
+	gm_shutdown();
+	ck_assert_uint_ge(cycles, 2);
+	ck_assert_uint_eq(n, cycles);
+	ck_assert_uint_eq(lost, 0);
+	ck_assert_uint_eq(n2, 2);
+	ck_assert_uint_eq(lost2, cycles - 2);
+	ck_assert_uint_eq(c[n].num, c[n - 2].num);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(c[i].num, num0 + i + 1);
+		ck_assert_uint_ge(c[i].nstops, 1);
+		ck_assert_int_gt(c[i].stop_ns[c[i].nstops - 1], 0);
+	}
+	gmb_stop_summary s;
+	ck_assert_int_eq(gmb_stops_summarize(c, n, &s), 0);
+	ck_assert_uint_eq(s.markterm.n, n);
+	ck_assert_uint_le(s.all.p50_ns, s.all.p99_ns);
+	ck_assert_uint_le(s.all.p99_ns, s.all.max_ns);
+	ck_assert_uint_gt(s.stack_scan_max, 0); /* this thread's stack */
+}
+END_TEST
+
 static Suite *gccounters_suite(void)
 {
 	Suite *s = suite_create("gccounters");
@@ -239,7 +350,10 @@ static Suite *gccounters_suite(void)
 	tcase_add_test(sum, summarize_order_and_clip);
 	tcase_add_test(sum, summarize_truncated);
 	tcase_add_test(sum, percentiles);
+	tcase_add_test(sum, stops_split_mark_termination);
+	tcase_add_test(sum, stops_none);
 	tcase_add_test(live, live_collector);
+	tcase_add_test(live, live_stop_log);
 	tcase_set_timeout(live, 120);
 	suite_add_tcase(s, mmu);
 	suite_add_tcase(s, sum);

@@ -1,9 +1,19 @@
 /*
  * steady_heap.c — a service's heap: a live heap of fixed size with random
- * replacement churn, the workload for GOGC sweeps.
+ * replacement churn, the workload for GOGC sweeps and for pause goals.
  *
- * Benchmarks (threads 1 and 2):
- *   steady_heap/gomem/LIVE_MIB/NODE_BYTES
+ * Benchmarks:
+ *   steady_heap/gomem/64/64/threads:1 and :2    always
+ *   steady_heap/gomem/1024/64/threads:2         only with
+ *       GOMEM_BENCH_LARGE=1 in the environment (of list and run alike):
+ *       the 1 GiB live heap and 2 mutators of the concurrent collector's
+ *       pause goal.  Each call of the benchmark function builds its 1 GiB
+ *       anew (seconds, untimed) and Google Benchmark calls it several times
+ *       per repetition while it sizes the run, so it stays out of default
+ *       and QUICK runs; at GOGC=100 a cycle comes every 1 GiB of
+ *       allocation, so its pause percentiles need a long
+ *       --benchmark_min_time (30 s gives some 30 cycles).
+ * Each is steady_heap/gomem/LIVE_MIB/NODE_BYTES:
  * A root array on the gomem heap (held by a local variable: stacks are
  * roots) has one slot per chain of GMB_STEADY_CHAIN nodes; a node is
  * NODE_BYTES with 2 pointers (next, and aux, left NULL), a key and a
@@ -18,11 +28,16 @@
  * time per iteration is ns per allocation, cycles included.  Each thread
  * builds and churns its own LIVE_MIB / threads MiB.  After the loop
  * (untimed) every payload and chain length is checked; a broken one skips
- * the run with an error.  Thread 0 reports gc_cycles, pause_p50_ns,
- * pause_p99_ns, pause_max_ns and peak_rss_bytes.  Seeds are fixed.
+ * the run with an error.  Thread 0 reports gccounters.h's figures:
+ * gc_cycles, pause_* (per cycle), stop_* and markterm_* (per stop of the
+ * world: the pause goals are about these), mmu_*, peak_rss_bytes.  Seeds
+ * are fixed.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "gomem.h"
 #include "harness/gccounters.h"
@@ -226,12 +241,30 @@ static void steady_bench(gmb_state *st, void *arg)
 	}
 }
 
+/* GOMEM_BENCH_LARGE: unset, "0" or "1". */
+static bool steady_large_wanted(void)
+{
+	const char *v = getenv("GOMEM_BENCH_LARGE");
+	if (v == NULL || strcmp(v, "") == 0 || strcmp(v, "0") == 0)
+		return false;
+	if (strcmp(v, "1") != 0)
+		gmb_fatal("GOMEM_BENCH_LARGE=%s: accepted: 1 (add the 1 GiB "
+			  "steady_heap benchmark) or 0", v);
+	return true;
+}
+
 static void steady_register(void)
 {
 	static const int64_t defaults[] = {64, 64}; /* MiB live, bytes per node */
+	static const int64_t large[] = {1024, 64};
 	gmb_opts o = {GMB_THREADS(1, 2)};
 	gmb_bench *b = gmb_register("steady_heap/gomem", steady_bench, NULL, &o);
 	gmb_bench_args(b, defaults, 2);
+	if (steady_large_wanted()) {
+		gmb_opts two = {GMB_THREADS(2)}; /* the 2 mutators */
+		b = gmb_register("steady_heap/gomem", steady_bench, NULL, &two);
+		gmb_bench_args(b, large, 2);
+	}
 }
 
 GMB_WORKLOAD(steady_heap,
@@ -239,5 +272,6 @@ GMB_WORKLOAD(steady_heap,
 	.description = "a fixed live heap with random replacement churn, "
 		       "collector at the configured GOGC (ns per allocation)",
 	.params = "live heap: 64 MiB (split among threads) in chains of 4 "
-		  "nodes of 64 B with 2 pointers; threads: 1, 2",
+		  "nodes of 64 B with 2 pointers; threads: 1, 2; with "
+		  "GOMEM_BENCH_LARGE=1 also 1 GiB with 2 threads",
 	.register_benchmarks = steady_register);
