@@ -11,6 +11,9 @@
 #                      results/<name>/, results/latest points there), draw the
 #                      figures, write report.md and report.html, say where
 #   make bench QUICK=1 the same as a smoke test: 2 short repetitions (< 1 min)
+#   make bench-modes   binary-trees, the steady heap, stack depth and the write
+#                      barrier under each collector (hybrid, stw, dijkstra,
+#                      yuasa) side by side in one results directory
 #   make install       install into $(PREFIX) (default /usr/local); DESTDIR honoured
 #   make clean         remove build/, build-asan/ and build-tsan/
 #   make test-release, make test-asan, make test-tsan: one part of make test
@@ -63,7 +66,7 @@ CTEST_FLAGS  := --output-on-failure --no-tests=error -j$(JOBS)
 # The steps run in the order written; the parallelism is inside cmake and ctest.
 .NOTPARALLEL:
 MAKEFLAGS += --no-print-directory
-.PHONY: all deps build test test-release test-asan test-tsan bench install clean
+.PHONY: all deps build test test-release test-asan test-tsan bench bench-modes install clean
 
 all: build
 
@@ -102,6 +105,16 @@ bench: build
 	echo "$(GOMEM_BENCH) report $$dir" && $(GOMEM_BENCH) report "$$dir" && \
 	echo && echo "make bench: the report is $$dir/report.html (and report.md;" \
 	  "figures in $$dir/plots/)"
+
+# the four collectors side by side: one configuration (fresh process) each
+MODES_FILTER := ^(binary_trees|steady_heap|stack_depth|barrier)/
+bench-modes: build
+	$(GOMEM_BENCH) run --collector=hybrid,stw,dijkstra,yuasa \
+	  --benchmark_filter='$(MODES_FILTER)' $(BENCH_RUN_ARGS)
+	@dir=results/$(or $(BENCH_NAME),$$(readlink results/latest)) && \
+	echo "$(GOMEM_BENCH) plot $$dir" && $(GOMEM_BENCH) plot "$$dir" && \
+	echo "$(GOMEM_BENCH) report $$dir" && $(GOMEM_BENCH) report "$$dir" && \
+	echo && echo "make bench-modes: the report is $$dir/report.html"
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

@@ -30,6 +30,9 @@
 	X(TIME, "time/op", "ns", NULL, false)                                \
 	X(ITEMS, "items/s", "/s", "items_per_second", true)                  \
 	X(PAUSE_P99, "pause p99", "ns", "pause_p99_ns", false)               \
+	X(STOP_P99, "stop p99", "ns", "stop_p99_ns", false)                  \
+	X(STOP_MAX, "stop max", "ns", "stop_max_ns", false)                  \
+	X(MARKTERM_P99, "mark term p99", "ns", "markterm_p99_ns", false)     \
 	X(MMU_10MS, "MMU 10ms", "", "mmu_10ms", true)                        \
 	X(PEAK_RSS, "peak RSS", "B", "peak_rss_bytes", false)
 

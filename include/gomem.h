@@ -6,11 +6,10 @@
  *
  * What exists today: the allocator (size classes, spans, per-thread caches,
  * central lists, the page heap, arenas, the scavenger mechanism), the
- * configuration read from the environment, and the collector as Go 1.3-1.4
- * ran it: every cycle stops the world and marks in parallel, with GOGC
- * pacing and lazy, proportional and background sweeping.  The concurrent
- * modes (write barriers, assists, background workers) come next; until
- * then every gm_collector value runs that stop-the-world cycle.
+ * configuration read from the environment, and Go's concurrent collector
+ * (hybrid write barrier, background workers, assists, Go 1.21's pacer) with
+ * the older designs selectable (gm_collector), and lazy, proportional and
+ * background sweeping.  The memory limit is stored, not yet enforced.
  */
 #ifndef GOMEM_H
 #define GOMEM_H
@@ -231,8 +230,9 @@ int gm_set_gc_percent(int pct);
  * reads it.  (Stored now; enforced with the memory-limit work.) */
 int64_t gm_set_memory_limit(int64_t bytes);
 
-/* Extra root ranges (globals), scanned conservatively while the world is
- * stopped: every 8-byte aligned word inside [addr, addr + size) that points
+/* Extra root ranges (globals), scanned conservatively once per cycle (by a
+ * mark worker, or with the world stopped under GM_STW); registered while a
+ * cycle marks, a range is scanned at once.  Every 8-byte aligned word inside [addr, addr + size) that points
  * into an object keeps it.  Pointer stores into a range go through
  * gm_write.  Ranges may be added before gm_init; gm_shutdown forgets them
  * all.  Misuse stops the program with a message naming the addresses (as
@@ -271,8 +271,10 @@ extern int gm_barrier_enabled_;
 void gm_write_slow_(void **slot, void *ptr);
 
 /* Every store of a pointer into a heap object or a registered root range
- * goes through gm_write (stack slots need not).  With no cycle marking it is
- * one predictable branch and the store. */
+ * goes through gm_write (stack slots need not), also into an object just
+ * allocated.  With no cycle marking it is one predictable branch and the
+ * store; while marking, the write barrier of gm_config.collector
+ * (gc/barrier.c). */
 static inline void gm_write(void **slot, void *ptr)
 {
 	if (__builtin_expect(__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_RELAXED), 0))
