@@ -99,6 +99,7 @@ typedef struct mark_worker {
 	int64_t cpu_ns;           /* CPU time in the last stopped mark */
 	int64_t frac_ns;          /* this cycle's fractional mark time
 				   * (Go's p.gcFractionalMarkTime) */
+	uint32_t frac_cycle;      /* the cycle frac_ns belongs to */
 } mark_worker;
 
 /*
@@ -450,6 +451,11 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 				gmi_gcwork_balance(w);
 			if (!atomic_load_explicit(&mark.active, memory_order_relaxed))
 				break;
+			/* a stop of the world waits for mutators to reach a
+			 * safepoint: a background worker leaves them the CPUs */
+			if (frac != NULL && (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
+					     GMI_SAFEPOINT_STOP))
+				break;
 			if (frac != NULL && mark_fractional_over(frac, start, goal))
 				break;
 		}
@@ -526,8 +532,16 @@ static mark_mode mark_worker_mode(const mark_worker *mw)
 /* a background worker between the stops (Go's gcBgMarkWorker) */
 static void mark_concurrent(mark_worker *mw)
 {
-	mw->frac_ns = 0;
 	while (atomic_load(&mark.active)) {
+		uint32_t cycle = atomic_load(&mark.cycle);
+		if (mw->frac_cycle != cycle) { /* a cycle began since */
+			mw->frac_cycle = cycle;
+			mw->frac_ns = 0;
+		}
+		if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) & GMI_SAFEPOINT_STOP) {
+			mark_sleep(50000); /* see mark_drain_some */
+			continue;
+		}
 		mark_mode mode = mark_worker_mode(mw);
 		int64_t now = gmi_nanotime();
 		double goal = gmi_pacer_fractional_goal();
@@ -734,16 +748,18 @@ void gmi_mark_flush_all(void)
 	mark_flush(&w, false);
 }
 
+/* Workers are not waited for: quiesced (gmi_mark_quiesce), none is
+ * draining, and with active clear none starts again; they leave their loop
+ * when they next wake.  (Waiting for that took most of the pause: a
+ * sleeping thread's wake-up.)  The next cycle's start clears quiesce. */
 void gmi_mark_end_concurrent(void)
 {
+	atomic_store(&mark.quiesce, 1);
 	atomic_store(&mark.active, 0);
 	__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&mark.lock);
-	pthread_cond_broadcast(&mark.wake);
-	pthread_mutex_unlock(&mark.lock);
-	while (atomic_load(&mark.inside) > 0 || atomic_load(&mark.nactive) > 0)
+	while (atomic_load(&mark.nactive) > 0)
 		sched_yield();
-	atomic_store(&mark.quiesce, 0);
+	mark_wake_workers();
 }
 
 void gmi_mark_hold(bool held)
