@@ -235,6 +235,16 @@ static void mark_scan_object(gmi_gcwork *w, uintptr_t b)
 
 /* ---- totals and hand-over ------------------------------------------------ */
 
+/* wake sleeping workers (and assists waiting for credit), if any */
+static void mark_wake_workers(void)
+{
+	if (atomic_load(&mark.sleepers) > 0) {
+		pthread_mutex_lock(&mark.lock);
+		pthread_cond_broadcast(&mark.wake);
+		pthread_mutex_unlock(&mark.lock);
+	}
+}
+
 /* Move w's counts into the cycle's totals and the pacer's scan work, and
  * its grey objects to the global list (gcWork.dispose + the flush of
  * heapScanWork).  With bank, the scan work also becomes background credit
@@ -249,24 +259,11 @@ static void mark_flush(gmi_gcwork *w, bool bank)
 		gmi_pacer_add_scan_work((int64_t)w->heap_scan_work, 0, 0);
 		if (bank) {
 			atomic_fetch_add(&mark.bg_credit, (int64_t)w->heap_scan_work);
-			if (atomic_load(&mark.sleepers) > 0) {
-				pthread_mutex_lock(&mark.lock);
-				pthread_cond_broadcast(&mark.wake);
-				pthread_mutex_unlock(&mark.lock);
-			}
+			mark_wake_workers();
 		}
 		w->heap_scan_work = 0;
 	}
 	gmi_gcwork_dispose(w);
-}
-
-static void mark_wake_workers(void)
-{
-	if (atomic_load(&mark.sleepers) > 0) {
-		pthread_mutex_lock(&mark.lock);
-		pthread_cond_broadcast(&mark.wake);
-		pthread_mutex_unlock(&mark.lock);
-	}
 }
 
 void gmi_mark_publish(gmi_gcwork *w)
