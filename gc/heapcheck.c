@@ -29,6 +29,10 @@ typedef struct check_walk {
 	uintptr_t *stack;
 	size_t top, stack_cap;
 	size_t reached;
+	/* where the words being checked come from, for the error */
+	const char *src;         /* "stack", "registers", "root range", "object" */
+	const gmi_thread *src_t; /* the thread of a stack or registers */
+	uintptr_t src_lo, src_hi;/* the range scanned, or the object */
 } check_walk;
 
 static void *check_alloc(size_t n)
@@ -63,6 +67,35 @@ static bool check_insert(check_walk *cw, uintptr_t b)
 	return true;
 }
 
+/* the address of the first word in [lo, hi) that holds p, or 0 */
+__attribute__((noinline, no_sanitize_address, no_sanitize_thread))
+static uintptr_t check_find_word(uintptr_t lo, uintptr_t hi, uintptr_t p)
+{
+	for (uintptr_t a = (lo + 7) & ~(uintptr_t)7; a + 8 <= hi; a += 8)
+		if (__atomic_load_n((const uintptr_t *)a, __ATOMIC_RELAXED) == p)
+			return a;
+	return 0;
+}
+
+/* a white object is reachable: say what it is and where the word was */
+__attribute__((noreturn))
+static void check_fail(const check_walk *cw, uintptr_t p, uintptr_t base, size_t size,
+		       const gmi_mspan *s)
+{
+	uintptr_t at = check_find_word(cw->src_lo, cw->src_hi, p);
+	const gmi_thread *t = cw->src_t;
+	gmi_throw("heapcheck: reachable object %#lx (%zu bytes, span class %u) is not "
+		  "marked; the word %#lx was found in %s [%#lx, %#lx) at %#lx"
+		  "%s (thread %p: stack [%#lx, %#lx), sp %#lx, scan_sp %#lx)",
+		  (unsigned long)base, size, s->spanclass, (unsigned long)p,
+		  cw->src, (unsigned long)cw->src_lo, (unsigned long)cw->src_hi,
+		  (unsigned long)at, t != NULL ? "" : " (no thread)", (const void *)t,
+		  t != NULL ? (unsigned long)t->stack_limit : 0UL,
+		  t != NULL ? (unsigned long)t->stack_base : 0UL,
+		  t != NULL ? (unsigned long)t->stack_sp : 0UL,
+		  t != NULL ? (unsigned long)t->scan_sp : 0UL);
+}
+
 /* step 2 for the object holding p, and queue it when first reached */
 static void check_reach(uintptr_t p, void *ctx)
 {
@@ -74,8 +107,7 @@ static void check_reach(uintptr_t p, void *ctx)
 	gmi_mspan *s = gmi_span_of(base);
 	uintptr_t idx = gmi_span_obj_index(s, base);
 	if (!((s->gcmark_bits[idx / 64] >> (idx % 64)) & 1))
-		gmi_throw("heapcheck: reachable object %#lx (%zu bytes, span class %u) "
-			  "is not marked", (unsigned long)base, size, s->spanclass);
+		check_fail(cw, p, base, size, s);
 	cw->reached++;
 	if (gmi_spanclass_noscan(s->spanclass))
 		return;
@@ -99,6 +131,10 @@ static void check_slots(check_walk *cw, uintptr_t obj, uintptr_t end, const gm_t
 static void check_object(check_walk *cw, uintptr_t b)
 {
 	gmi_mspan *s = gmi_span_of(b);
+	cw->src = "object";
+	cw->src_t = NULL;
+	cw->src_lo = b;
+	cw->src_hi = b + s->elemsize;
 	if (gmi_spanclass_sizeclass(s->spanclass) == 0) {
 		if (s->largetype != NULL)
 			check_slots(cw, b, b + s->elemsize, s->largetype);
@@ -123,17 +159,30 @@ static void check_object(check_walk *cw, uintptr_t b)
  */
 static void check_thread(gmi_thread *t, void *ctx)
 {
+	check_walk *cw = ctx;
 	uintptr_t lo, hi;
 	gmi_thread_stack_range(t, &lo, &hi);
 	if (t->scan_sp > lo && t->scan_sp <= hi)
 		lo = t->scan_sp;
+	cw->src = "stack";
+	cw->src_t = t;
+	cw->src_lo = lo;
+	cw->src_hi = hi;
 	gmi_scan_words(lo, hi, check_reach, ctx);
 	gmi_thread_regs_range(t, &lo, &hi);
+	cw->src = "registers";
+	cw->src_lo = lo;
+	cw->src_hi = hi;
 	gmi_scan_words(lo, hi, check_reach, ctx);
 }
 
 static void check_range(uintptr_t lo, uintptr_t hi, void *ctx)
 {
+	check_walk *cw = ctx;
+	cw->src = "root range";
+	cw->src_t = NULL;
+	cw->src_lo = lo;
+	cw->src_hi = hi;
 	gmi_scan_words(lo, hi, check_reach, ctx);
 }
 

@@ -19,7 +19,7 @@
  *   BLOCKED|CLAIMED -> BLOCKED   the stopper, at the restart
  *   BLOCKED -> RUNNING   the thread, in gm_blocking_leave (CAS: fails, and
  *                        the thread waits, while it is claimed)
- * Before it leaves RUNNING a thread spills (PROC_SPILL): it records its
+ * Before it leaves RUNNING a thread spills (proc_spill): it records its
  * caller's stack pointer and copies every callee-saved register into
  * t->regs, so that the collector scans [sp, stack base) and the registers.
  *
@@ -171,31 +171,131 @@ uint64_t gmi_unixnano(void)
 
 /* ---- spilling ------------------------------------------------------------- */
 
+/*
+ * The entry points that park or block a thread, or stop the world
+ * (gm_safepoint_slow_, gm_blocking_enter, gmi_stw_stop), record where the
+ * caller's stack ends and what the caller had in its callee-saved
+ * registers, so that the collector scans [sp, stack base) and the
+ * registers (inv:spill-owner: the thread writes them while RUNNING).  Each
+ * entry is a wrapper around a body(regs, sp) that calls proc_spill when it
+ * is about to leave RUNNING.
+ */
 /* Words of another frame, read whatever their declared type. */
 typedef uintptr_t __attribute__((may_alias)) proc_word;
 
+static void proc_check_sp(const gmi_thread *t, uintptr_t sp)
+{
+	if (sp < t->stack_limit || sp > t->stack_base)
+		gmi_misuse("a thread parked or blocked on a stack it did not attach on "
+			   "(sp %#lx outside [%#lx, %#lx): a signal stack or a coroutine?): "
+			   "gomem scans only the stack a thread had at gm_thread_attach",
+			   (unsigned long)sp, (unsigned long)t->stack_limit,
+			   (unsigned long)t->stack_base);
+}
+
+#if GMI_SPILL_PRECISE
 /*
- * Copy the frame of the function that used PROC_SPILL, and record its
- * caller's stack pointer.  That frame is [our frame address, cfa): the
- * entry's prologue pushed all the callee-saved registers into it, so it
- * holds the caller's register values whatever the entry did with the
- * registers since.  The copy reads stack words that AddressSanitizer may
- * have poisoned as redzones, so it is not instrumented.
+ * x86-64.  Each entry is a stub that jumps, touching nothing else, to
+ * proc_spill_trampoline with its body in rax.  The trampoline pushes the
+ * six callee-saved registers, which still hold the caller's values, and
+ * calls body(regs, sp): regs points at them (r15 first), sp is the
+ * caller's stack pointer after the entry returns.  The pushed values stay
+ * below sp, unscanned, until proc_spill copies them.
+ */
+__asm__(
+	"	.text\n"
+	"	.p2align 4\n"
+	"	.type proc_spill_trampoline, @function\n"
+	"proc_spill_trampoline:\n"
+	"	.cfi_startproc\n"
+	"	push %rbp\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %rbp, 0\n"
+	"	push %rbx\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %rbx, 0\n"
+	"	push %r12\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %r12, 0\n"
+	"	push %r13\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %r13, 0\n"
+	"	push %r14\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %r14, 0\n"
+	"	push %r15\n"
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	.cfi_rel_offset %r15, 0\n"
+	"	sub $8, %rsp\n" /* the ABI's 16-byte alignment at the call */
+	"	.cfi_adjust_cfa_offset 8\n"
+	"	lea 8(%rsp), %rdi\n"
+	"	lea 64(%rsp), %rsi\n" /* 8 + 6 registers + the return address */
+	"	call *%rax\n"
+	"	add $8, %rsp\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %r15\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %r14\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %r13\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %r12\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %rbx\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	pop %rbp\n"
+	"	.cfi_adjust_cfa_offset -8\n"
+	"	ret\n"
+	"	.cfi_endproc\n"
+	"	.size proc_spill_trampoline, .-proc_spill_trampoline\n");
+
+/* name(void), returning what body returns; VIS is "" or ".hidden name" */
+#define PROC_ENTRY_VOID(name, body) PROC_ENTRY(name, body, "")
+#define PROC_ENTRY_I64(name, body) PROC_ENTRY(name, body, ".hidden " #name)
+#define PROC_ENTRY(name, body, vis) __asm__( \
+	"	.text\n" \
+	"	.p2align 4\n" \
+	"	.globl " #name "\n" \
+	"	" vis "\n" \
+	"	.type " #name ", @function\n" \
+	#name ":\n" \
+	"	.cfi_startproc\n" \
+	"	lea " #body "(%rip), %rax\n" \
+	"	jmp proc_spill_trampoline\n" \
+	"	.cfi_endproc\n" \
+	"	.size " #name ", .-" #name "\n");
+
+/* record the caller's registers and stack pointer in t */
+static void proc_spill(gmi_thread *t, const uintptr_t *regs, uintptr_t sp)
+{
+	proc_check_sp(t, sp);
+	for (size_t i = 0; i < GMI_SPILL_WORDS; i++)
+		t->regs.frame[i] = regs[i];
+	t->regs.nframe = GMI_SPILL_WORDS;
+	t->stack_sp = sp;
+}
+#else
+
+/*
+ * Elsewhere, the entry is a C wrapper that makes its prologue push every
+ * callee-saved register (__builtin_unwind_init) and copies its own frame,
+ * [proc_spill_frame's frame address, the wrapper's cfa), into t->regs,
+ * then calls the body.  The frame may also hold stale words (locals,
+ * padding): retained conservatively, and possibly reported by the
+ * checkmark.  The copy reads stack words that AddressSanitizer may have
+ * poisoned as redzones, so it is not instrumented.
  */
 __attribute__((noinline, no_sanitize_address))
-static void proc_spill(gmi_thread *t, uintptr_t cfa)
+static void proc_spill_frame(gmi_thread *t, uintptr_t cfa)
 {
+	if (t == NULL || status_load_own(t) != GMI_THREAD_RUNNING || proc_holds_world)
+		return; /* the body decides what that means */
 	uintptr_t lo = (uintptr_t)__builtin_frame_address(0);
 	size_t n = (cfa - lo) / sizeof(uintptr_t);
 	if (cfa <= lo || n > GMI_SPILL_WORDS)
 		gmi_throw("spill frame [%#lx, %#lx) is not 1..%d words", (unsigned long)lo,
 			  (unsigned long)cfa, GMI_SPILL_WORDS);
-	if (cfa < t->stack_limit || cfa > t->stack_base)
-		gmi_misuse("a thread parked or blocked on a stack it did not attach on "
-			   "(sp %#lx outside [%#lx, %#lx): a signal stack or a coroutine?): "
-			   "gomem scans only the stack a thread had at gm_thread_attach",
-			   (unsigned long)cfa, (unsigned long)t->stack_limit,
-			   (unsigned long)t->stack_base);
+	proc_check_sp(t, cfa);
 	(void)setjmp(t->regs.jb);
 	const proc_word *src = (const proc_word *)lo;
 	for (size_t i = 0; i < n; i++)
@@ -206,18 +306,31 @@ static void proc_spill(gmi_thread *t, uintptr_t cfa)
 	t->stack_sp = cfa;
 }
 
-/*
- * Spill the caller of the enclosing function into t (inv:spill-owner: t is
- * RUNNING).  The enclosing function must be noinline, so that its CFA is
- * its caller's stack pointer and its prologue is what pushes the caller's
- * registers (__builtin_unwind_init makes it push all of them).  The empty
- * asm keeps proc_spill from becoming a tail call, which would pop them.
- */
-#define PROC_SPILL(t) do { \
-	__builtin_unwind_init(); \
-	proc_spill((t), (uintptr_t)__builtin_dwarf_cfa()); \
-	__asm__ volatile("" ::: "memory"); \
-} while (0)
+/* the wrapper spills, then calls the body; the asm keeps that call from
+ * being a tail call, which would pop the pushed registers */
+#define PROC_ENTRY_VOID(name, body) \
+	__attribute__((noinline)) void name(void) \
+	{ \
+		__builtin_unwind_init(); \
+		proc_spill_frame(gmi_proc_self, (uintptr_t)__builtin_dwarf_cfa()); \
+		(void)body(NULL, 0); \
+		__asm__ volatile("" ::: "memory"); \
+	}
+#define PROC_ENTRY_I64(name, body) \
+	__attribute__((noinline)) int64_t name(void) \
+	{ \
+		__builtin_unwind_init(); \
+		proc_spill_frame(gmi_proc_self, (uintptr_t)__builtin_dwarf_cfa()); \
+		int64_t r = body(NULL, 0); \
+		__asm__ volatile("" ::: "memory"); \
+		return r; \
+	}
+
+static void proc_spill(gmi_thread *t, const uintptr_t *regs, uintptr_t sp)
+{
+	(void)t, (void)regs, (void)sp;
+}
+#endif
 
 /* ---- the list of threads ---------------------------------------------------- */
 
@@ -381,26 +494,28 @@ static void proc_park(gmi_thread *t)
 	pthread_mutex_unlock(&sched.lock);
 }
 
-__attribute__((noinline))
-void gm_safepoint_slow_(void)
+__attribute__((used, noinline))
+static int64_t proc_safepoint_body(const uintptr_t *regs, uintptr_t sp)
 {
 	gmi_thread *t = gmi_proc_self;
 	/* unattached threads and the stopper itself are never stopped */
 	if (t == NULL || proc_holds_world)
-		return;
+		return 0;
 	if (status_load_own(t) != GMI_THREAD_RUNNING)
 		gmi_misuse("gomem used between gm_blocking_enter and gm_blocking_leave "
 			   "(a safepoint or an allocation): such a thread must not touch gomem");
 	int pending = __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED);
 	if ((pending & GMI_SAFEPOINT_SCAN) && gmi_mark_wants_stack(t)) {
-		PROC_SPILL(t); /* its own stack scan, at this call (mark.c) */
+		proc_spill(t, regs, sp); /* its own stack scan, at this call (mark.c) */
 		gmi_mark_scan_own_stack(t);
 	}
 	if (pending & GMI_SAFEPOINT_STOP) {
-		PROC_SPILL(t);
+		proc_spill(t, regs, sp);
 		proc_park(t);
 	}
+	return 0;
 }
+PROC_ENTRY_VOID(gm_safepoint_slow_, proc_safepoint_body)
 
 static void proc_wake_stopper(void)
 {
@@ -410,17 +525,17 @@ static void proc_wake_stopper(void)
 }
 
 /* Entering takes no lock unless a stop is requested (see the top). */
-__attribute__((noinline))
-void gm_blocking_enter(void)
+__attribute__((used, noinline))
+static int64_t proc_blocking_enter_body(const uintptr_t *regs, uintptr_t sp)
 {
 	gmi_thread *t = gmi_proc_self;
 	if (t == NULL)
-		return;
+		return 0;
 	if (status_load_own(t) != GMI_THREAD_RUNNING)
 		gmi_misuse("gm_blocking_enter twice without gm_blocking_leave");
 	if (proc_holds_world)
 		gmi_throw("gm_blocking_enter by the thread that has the world stopped");
-	PROC_SPILL(t);
+	proc_spill(t, regs, sp);
 	/* during concurrent mark: hand over the barrier buffer and scan the
 	 * stack now, rather than have a worker do it while we block */
 	if (__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_RELAXED))
@@ -428,7 +543,9 @@ void gm_blocking_enter(void)
 	status_store_seq_cst(t, GMI_THREAD_BLOCKED);
 	if (stop_pending_load_seq_cst())
 		proc_wake_stopper();
+	return 0;
 }
+PROC_ENTRY_VOID(gm_blocking_enter, proc_blocking_enter_body)
 
 /* a stopper claimed this thread or a worker is scanning it: wait for the
  * restart or the scan's end to clear the bits */
@@ -533,8 +650,8 @@ static void proc_world_lock(gmi_thread *self)
 		status_store_seq_cst(self, GMI_THREAD_RUNNING);
 }
 
-__attribute__((noinline))
-int64_t gmi_stw_stop(void)
+__attribute__((used, noinline))
+static int64_t proc_stw_stop_body(const uintptr_t *regs, uintptr_t sp)
 {
 	gmi_thread *self = gmi_proc_self;
 	if (proc_holds_world)
@@ -544,7 +661,7 @@ int64_t gmi_stw_stop(void)
 			gmi_misuse("a collection (gm_gc or an allocation) between "
 				   "gm_blocking_enter and gm_blocking_leave: such a thread "
 				   "must not touch gomem");
-		PROC_SPILL(self); /* step 1 */
+		proc_spill(self, regs, sp); /* step 1 */
 	}
 	proc_world_lock(self);
 	proc_holds_world = true;
@@ -557,6 +674,7 @@ int64_t gmi_stw_stop(void)
 	pthread_mutex_unlock(&sched.lock);
 	return requested;
 }
+PROC_ENTRY_I64(gmi_stw_stop, proc_stw_stop_body)
 
 int64_t gmi_stw_start(void)
 {

@@ -41,27 +41,47 @@ enum gmi_thread_status {
 #define GMI_THREAD_SCANNING 0x20
 #define GMI_THREAD_HELD (GMI_THREAD_CLAIMED | GMI_THREAD_SCANNING)
 
+#if defined(__x86_64__) && !defined(GMI_SPILL_PORTABLE)
+/*
+ * x86-64: a thread's callee-saved registers (rbx, rbp, r12-r15) exactly as
+ * the caller of the entry point that parked or blocked it had them.  The
+ * entry points (gm_safepoint_slow_, gm_blocking_enter, gmi_stw_stop) are
+ * assembly stubs in proc.c that push those six registers before any C code
+ * runs, so nothing else lands here: no stale word of a dead frame, which
+ * the collector would retain and the checkmark (heapcheck.c) would take
+ * for a root it cannot account for.  Caller-saved registers are dead across
+ * the call, by the ABI.
+ */
+#define GMI_SPILL_PRECISE 1
+#define GMI_SPILL_WORDS 6
+typedef struct gmi_regs {
+	size_t nframe;                     /* GMI_SPILL_WORDS once spilled */
+	uintptr_t frame[GMI_SPILL_WORDS];  /* r15, r14, r13, r12, rbx, rbp */
+} gmi_regs;
+#else
 /* 64 words (512 bytes): room for the spilling function's frame, which
- * holds every callee-saved register (x86-64: 6, AArch64: 20) plus the
- * return address, frame record and alignment; measured at 10 to 14 words
- * on x86-64 (gcc 12, -O0 to -O3, with and without sanitizers).  A larger
- * frame is an internal error (gmi_throw), never a silent loss. */
+ * holds every callee-saved register (AArch64: 20) plus the return address,
+ * frame record and alignment.  A larger frame is an internal error
+ * (gmi_throw), never a silent loss. */
 #define GMI_SPILL_WORDS 64
 
 /*
- * A thread's registers as they were when it last parked or blocked.  The
+ * Elsewhere than x86-64, a thread's registers as they were when it last
+ * parked or blocked, by a portable method that over-approximates.  The
  * jmp_buf alone is not enough: glibc mangles the frame pointer register in
  * it (PTR_MANGLE), and a callee's setjmp sees the callee's own values of
  * registers its prologue already reused.  So the spilling function also
  * forces its prologue to push every callee-saved register
  * (__builtin_unwind_init) and copies its whole frame here: the caller's
- * register values are all in frame[0, nframe).
+ * register values are all in frame[0, nframe), among the frame's other
+ * words (locals, padding), which may be stale.
  */
 typedef struct gmi_regs {
 	jmp_buf jb;                        /* setjmp at the spill */
 	size_t nframe;                     /* words of frame[] in use */
 	uintptr_t frame[GMI_SPILL_WORDS];  /* the spilling frame; rest zero */
 } gmi_regs;
+#endif
 
 /*
  * An attached thread.  Fields marked "stop" are written by the thread itself

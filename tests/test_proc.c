@@ -618,8 +618,9 @@ static void stack_check_one(gmi_thread *t, void *ctx)
 	uintptr_t lo, hi, rlo, rhi;
 	gmi_thread_stack_range(t, &lo, &hi);
 	gmi_thread_regs_range(t, &rlo, &rhi);
-	uintptr_t jb = (uintptr_t)&t->regs.jb;
-	c->bad_regs += !(rlo <= jb && jb + sizeof t->regs.jb <= rhi &&
+	/* every spilled word is scanned, nothing outside the record */
+	c->bad_regs += !(t->regs.nframe > 0 && rlo <= (uintptr_t)&t->regs.frame[0] &&
+			 (uintptr_t)&t->regs.frame[t->regs.nframe] <= rhi &&
 			 rhi <= (uintptr_t)&t->regs + sizeof t->regs);
 	if (t == c->self) {
 		c->self_seen++;
