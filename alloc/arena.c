@@ -66,14 +66,6 @@ void gmi_arena_index_destroy(void)
 	h->arenas = NULL;
 }
 
-gmi_heaparena *gmi_arena_of(uintptr_t p)
-{
-	size_t ri = p >> GMI_ARENA_SHIFT;
-	if (ri >= GMI_ARENA_INDEX_LEN || gmi_heap.arenas == NULL)
-		return NULL;
-	return atomic_load_explicit(&gmi_heap.arenas[ri], memory_order_acquire);
-}
-
 void gmi_arena_set_spans(uintptr_t base, size_t npages, gmi_mspan *s)
 {
 	for (size_t i = 0; i < npages; i++) {
@@ -82,21 +74,6 @@ void gmi_arena_set_spans(uintptr_t base, size_t npages, gmi_mspan *s)
 		size_t pi = (p >> GMI_PAGE_SHIFT) % GMI_PAGES_PER_ARENA;
 		atomic_store_explicit(&ha->spans[pi], s, memory_order_release);
 	}
-}
-
-gmi_mspan *gmi_span_of(uintptr_t p)
-{
-	gmi_heaparena *ha = gmi_arena_of(p);
-	if (ha == NULL)
-		return NULL;
-	size_t pi = (p >> GMI_PAGE_SHIFT) % GMI_PAGES_PER_ARENA;
-	gmi_mspan *s = atomic_load_explicit(&ha->spans[pi], memory_order_acquire);
-	if (s == NULL ||
-	    atomic_load_explicit(&s->state, memory_order_acquire) != GMI_SPAN_INUSE)
-		return NULL;
-	if (p < s->startaddr || p >= s->startaddr + s->npages * GMI_PAGE_SIZE)
-		return NULL;
-	return s;
 }
 
 bool gmi_find_object(uintptr_t p, uintptr_t *base, size_t *size)

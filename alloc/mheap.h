@@ -248,11 +248,35 @@ bool gmi_heap_grow_locked(size_t npages);
 /* true when [base, base+npages) may hold old data (Go's allocNeedsZero);
  * heap lock held */
 bool gmi_arena_alloc_needs_zero(uintptr_t base, size_t npages);
-gmi_heaparena *gmi_arena_of(uintptr_t p);
 /* set spans[] for every page of s (or clear them, with NULL) */
 void gmi_arena_set_spans(uintptr_t base, size_t npages, gmi_mspan *s);
+
+/* the arena holding address p, or NULL.  Inline: the marker and the write
+ * barrier's flush look up every pointer they shade. */
+static inline gmi_heaparena *gmi_arena_of(uintptr_t p)
+{
+	size_t ri = p >> GMI_ARENA_SHIFT;
+	gmi_heaparena *_Atomic *arenas = gmi_heap.arenas;
+	if (ri >= GMI_ARENA_INDEX_LEN || arenas == NULL)
+		return NULL;
+	return atomic_load_explicit(&arenas[ri], memory_order_acquire);
+}
+
 /* the in-use span holding address p, or NULL (Go's spanOf) */
-gmi_mspan *gmi_span_of(uintptr_t p);
+static inline gmi_mspan *gmi_span_of(uintptr_t p)
+{
+	gmi_heaparena *ha = gmi_arena_of(p);
+	if (ha == NULL)
+		return NULL;
+	size_t pi = (p >> GMI_PAGE_SHIFT) % GMI_PAGES_PER_ARENA;
+	gmi_mspan *s = atomic_load_explicit(&ha->spans[pi], memory_order_acquire);
+	if (s == NULL ||
+	    atomic_load_explicit(&s->state, memory_order_acquire) != GMI_SPAN_INUSE)
+		return NULL;
+	if (p < s->startaddr || p >= s->startaddr + s->npages * GMI_PAGE_SIZE)
+		return NULL;
+	return s;
+}
 /* base and slot size of the allocated object holding p, or false (Go's
  * findObject).  Used for conservative scanning. */
 bool gmi_find_object(uintptr_t p, uintptr_t *base, size_t *size);

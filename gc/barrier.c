@@ -68,9 +68,7 @@ static void wbuf_drain_into(gmi_wbuf *b, gmi_gcwork *w)
 {
 	if (b->next == NULL)
 		return;
-	for (uintptr_t *p = b->buf; p < b->next; p++)
-		if (*p != 0)
-			gmi_mark_grey(w, *p);
+	gmi_mark_grey_batch(w, b->buf, (size_t)(b->next - b->buf));
 	b->next = b->buf;
 }
 

@@ -66,6 +66,9 @@ bool gmi_mark_init(int procs, gm_collector mode, bool idle_mark);
 void gmi_mark_shutdown(void);
 /* grey the object holding address p, if any (conservative or precise) */
 void gmi_mark_grey(gmi_gcwork *w, uintptr_t p);
+/* gmi_mark_grey for each of ps[0, n) (zeros skipped): the write barrier's
+ * flush (Go's wbBufFlush1) */
+void gmi_mark_grey_batch(gmi_gcwork *w, const uintptr_t *ps, size_t n);
 /* hand w's grey objects and counts to the cycle (and wake a worker) */
 void gmi_mark_publish(gmi_gcwork *w);
 

@@ -145,17 +145,18 @@ static struct {
 
 /* ---- greying and scanning ------------------------------------------------- */
 
-void gmi_mark_grey(gmi_gcwork *w, uintptr_t p)
+/* Go's greyobject for p in span s: the mark bit is tested first, since
+ * most pointers the barrier and the scan meet are marked already; only a
+ * white one costs the allocation check (conservative words may point at
+ * free slots, which must stay unmarked). */
+static inline void mark_grey_in(gmi_gcwork *w, gmi_mspan *s, uintptr_t p)
 {
-	gmi_mspan *s = gmi_span_of(p);
-	if (s == NULL || p >= s->limit)
-		return;
 	uintptr_t idx = gmi_span_obj_index(s, p);
-	if (!gmi_span_is_allocated(s, idx))
-		return;
 	uint64_t *word = &s->gcmark_bits[idx / 64];
 	uint64_t bit = (uint64_t)1 << (idx % 64);
 	if (__atomic_load_n(word, __ATOMIC_RELAXED) & bit)
+		return;
+	if (!gmi_span_is_allocated(s, idx))
 		return;
 	if (__atomic_fetch_or(word, bit, __ATOMIC_RELAXED) & bit)
 		return; /* another marker got there first */
@@ -166,6 +167,40 @@ void gmi_mark_grey(gmi_gcwork *w, uintptr_t p)
 		 * greyobject prefetches it for the same reason) */
 		__builtin_prefetch((const void *)obj);
 		gmi_gcwork_put(w, obj);
+	}
+}
+
+void gmi_mark_grey(gmi_gcwork *w, uintptr_t p)
+{
+	gmi_mspan *s = gmi_span_of(p);
+	if (s != NULL && p < s->limit)
+		mark_grey_in(w, s, p);
+}
+
+void gmi_mark_grey_batch(gmi_gcwork *w, const uintptr_t *ps, size_t n)
+{
+	/* Pointers repeat within a buffer (a hot object stored again and
+	 * again, an old value that was the previous store's new one).  A mark
+	 * bit never clears while marking, so a pointer met once in this batch
+	 * needs no second look: a small direct-mapped table of them filters
+	 * the repeats.  Neighbours often share a span: keep the last one (no
+	 * span is freed while marking, so it stays valid). */
+	uintptr_t seen[64] = { 0 };
+	gmi_mspan *last = NULL;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t p = ps[i];
+		uintptr_t *h = &seen[(p >> 4) % 64];
+		if (p == 0 || *h == p)
+			continue;
+		*h = p;
+		gmi_mspan *s = last;
+		if (s == NULL || p - s->startaddr >= s->limit - s->startaddr) {
+			s = gmi_span_of(p);
+			if (s == NULL || p >= s->limit)
+				continue;
+			last = s;
+		}
+		mark_grey_in(w, s, p);
 	}
 }
 
