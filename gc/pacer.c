@@ -34,14 +34,21 @@
  *    the CPU, does that work); the trigger is goal - runway, held between
  *    0.7 and 0.95 of the way from the marked heap to the goal (the upper
  *    bound rises to goal - 4 MiB for large heaps).
- * 5. setGCPercent recommits at once, and revises when a cycle is running.
+ * 5. setGCPercent and setMemoryLimit recommit at once, and revise when a
+ *    cycle is running.
  *
- * Left out (gc/pacer.h says what the caller does instead): the memory-limit
- * goal (memoryLimitHeapGoal), the sweep-distance trigger bound
- * (sweepDistMinTrigger, commit(isSweepDone)), idle-worker accounting
- * (idleMarkWorkers), background scan credit (bgScanCredit, assist.c's) and
- * the STW-mode worker override (debug.gcstoptheworld: the caller uses all
- * threads).
+ * The goal is the lower of that GOGC goal and the memory-limit goal
+ * (memoryLimitHeapGoal, Go 1.21+): the limit less the non-heap memory the
+ * collector reports (gmi_pacer_set_mem_stats), less 3% headroom (at least
+ * 1 MiB).  Only under the GOGC goal may the goal rise, to the sweep
+ * distance (sweepDistMinTrigger: heapMarked + 1 MiB when the cycle's sweep
+ * is still running at commit) and, during a cycle, to the trigger point +
+ * 64 KiB; the sweep distance is also the trigger's lower bound.
+ *
+ * Left out (gc/pacer.h says what the caller does instead): idle-worker
+ * accounting (idleMarkWorkers), background scan credit (bgScanCredit,
+ * assist.c's) and the STW-mode worker override (debug.gcstoptheworld: the
+ * caller uses all threads).
  *
  * The collector overview (phases, barrier, pacing) is at the top of gc/gc.c.
  */
@@ -89,9 +96,11 @@ enum { SCAN_HEAP, SCAN_STACK, SCAN_GLOBALS, SCAN_KINDS };
  * the allocation path and the getters) with relaxed loads: each value
  * stands alone, no other data is published with it, and revise tolerates
  * reading values from different commits, as Go's does.
- * inv:pacer-goal    goal == percent_goal outside a cycle (triggered ==
- *                   GMI_PACER_OFF), and max(percent_goal, triggered +
- *                   64 KiB) inside one, after every write under the lock.
+ * inv:pacer-goal    after every write under the lock, goal == the
+ *                   memory-limit goal when that is below percent_goal;
+ *                   otherwise goal == max(percent_goal, sweep_dist) outside
+ *                   a cycle (triggered == GMI_PACER_OFF) and max(that,
+ *                   triggered + 64 KiB) inside one (heapGoalInternal).
  * inv:pacer-trigger trigger == GMI_PACER_OFF iff goal == GMI_PACER_OFF;
  *                   otherwise trigger <= goal.
  */
@@ -105,6 +114,11 @@ static struct {
 	_Atomic uint64_t max_stack_scan;  /* atomic: maxStackScan (commit, set_roots) */
 	_Atomic bool roots_reported;      /* atomic: set_roots was called since init */
 	uint64_t percent_goal;            /* lock: gcPercentHeapGoal */
+	_Atomic uint64_t sweep_dist;      /* atomic, written under lock: sweepDistMinTrigger */
+	/* the memory the limit counts (memoryLimitHeapGoal's inputs) */
+	uint64_t mapped_ready;            /* lock: mappedReady */
+	uint64_t heap_free;               /* lock: heapFree */
+	uint64_t heap_alloc;              /* lock: totalAlloc - totalFree */
 	/* the cons/mark estimate */
 	_Atomic double cons_mark;         /* atomic, written under lock: consMark */
 	double last_cons_mark[PACER_CONS_MARK_HISTORY]; /* lock: lastConsMark */
@@ -150,8 +164,9 @@ static uint64_t pacer_add_sat(uint64_t a, uint64_t b)
 }
 
 /* Go's int64(u) for the goal and heap sizes, saturated instead of wrapped:
- * the GOGC=off goal ^uint64(0) becomes INT64_MAX, "unreachable", where
- * Go's -1 would only be saved by the memory-limit goal, absent here */
+ * the GOGC=off goal with no limit, ^uint64(0) here, becomes INT64_MAX,
+ * "unreachable" (in Go the memory-limit goal, about 0.97 * MaxInt64,
+ * stands in for it; see pacer_limit_goal_locked) */
 static int64_t pacer_u2i(uint64_t u)
 {
 	return u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u;
@@ -206,12 +221,69 @@ uint64_t gmi_pacer_goal_for(uint64_t marked, uint64_t stacks, uint64_t globals,
 
 /* ---- goal, runway, trigger (steps 4 and 5) ------------------------------ */
 
-/* heapGoalInternal without the memory-limit goal and the sweep distance:
- * the GOGC goal, and during a cycle at least triggered + minRunway
- * (inv:pacer-goal) */
-static uint64_t pacer_heap_goal_locked(void)
+/* memoryLimitHeapGoal (mgcpacer.go, Go 1.21+), pure:
+ *   nonHeap = mappedReady - heapFree - heapAlloc       (term 1)
+ *   overage = max(mappedReady - limit, 0)              (term 2)
+ *   goal    = limit - (nonHeap + overage)
+ *   goal   -= max(goal / 100 * 3, 1 MiB), or goal = that headroom when
+ *             less than twice it is left                 (term 3)
+ * never below heapMarked, and heapMarked when non-heap memory and the
+ * overage alone reach the limit.  Go re-reads its three racy stats until
+ * heapFree + heapAlloc <= mappedReady; handed a torn set, we count no
+ * non-heap memory instead. */
+uint64_t gmi_pacer_limit_goal_for(int64_t limit, uint64_t mapped_ready,
+				  uint64_t heap_free, uint64_t heap_alloc,
+				  uint64_t marked)
+{
+	uint64_t lim = limit < 0 ? 0 : (uint64_t)limit;
+	uint64_t in_heap = pacer_add_sat(heap_free, heap_alloc);
+	uint64_t non_heap = in_heap <= mapped_ready ? mapped_ready - in_heap : 0;
+	uint64_t overage = mapped_ready > lim ? mapped_ready - lim : 0;
+	if (pacer_add_sat(non_heap, overage) >= lim)
+		return marked; /* "Something has to give at this point." */
+	uint64_t goal = lim - (non_heap + overage);
+	uint64_t headroom = goal / 100 * GMI_PACER_LIMIT_HEADROOM_PERCENT;
+	if (headroom < GMI_PACER_LIMIT_MIN_HEADROOM)
+		headroom = GMI_PACER_LIMIT_MIN_HEADROOM;
+	if (goal < headroom || goal - headroom < headroom)
+		goal = headroom;
+	else
+		goal -= headroom;
+	return goal < marked ? marked : goal;
+}
+
+/* the memory-limit goal from the stored limit and memory stats; with no
+ * limit (GM_MEMLIMIT_OFF) none, GMI_PACER_OFF.  Go computes one from
+ * MaxInt64 as from any limit, about 8.9e18 bytes: above every GOGC goal,
+ * so it only replaces the GOGC=off goal ^uint64(0) by a figure no heap
+ * reaches.  Keeping GMI_PACER_OFF there keeps GOGC=off meaning "no goal,
+ * no trigger" to the collector (inv:pacer-trigger). */
+static uint64_t pacer_limit_goal_locked(void)
+{
+	int64_t limit = LOAD(memory_limit);
+	if (limit == GM_MEMLIMIT_OFF)
+		return GMI_PACER_OFF;
+	return gmi_pacer_limit_goal_for(limit, pacer.mapped_ready, pacer.heap_free,
+					pacer.heap_alloc, LOAD(marked));
+}
+
+/* heapGoalInternal (mgcpacer.go): the lower of the GOGC goal and the
+ * memory-limit goal.  Only when the GOGC goal is the lower may the goal
+ * move up: to the sweep distance (sweepDistMinTrigger), and during a cycle
+ * to triggered + minRunway (inv:pacer-goal).  *min_trigger is the sweep
+ * distance then, 0 in the memory-limit regime (Go's minTrigger, which
+ * must stay <= goal). */
+static uint64_t pacer_heap_goal_locked(uint64_t *min_trigger)
 {
 	uint64_t goal = pacer.percent_goal;
+	uint64_t limit_goal = pacer_limit_goal_locked();
+	*min_trigger = 0;
+	if (limit_goal < goal)
+		return limit_goal;
+	uint64_t sweep = LOAD(sweep_dist);
+	if (sweep > goal)
+		goal = sweep;
+	*min_trigger = sweep;
 	uint64_t triggered = LOAD(triggered);
 	if (triggered != GMI_PACER_OFF) {
 		uint64_t floor = pacer_add_sat(triggered, PACER_MIN_RUNWAY);
@@ -237,20 +309,24 @@ static uint64_t pacer_runway(double cons_mark, uint64_t expected_work)
 	return (uint64_t)r;
 }
 
-/* Go's trigger() (mgcpacer.go) for a goal, the marked heap and the runway.
- * Go's minTrigger from heapGoalInternal is the sweep-distance bound, left
- * out here, so it starts at heapMarked.  With GOGC=off Go's trigger lands
- * within 4 MiB of 2^64, never reached; we publish GMI_PACER_OFF
- * (inv:pacer-trigger). */
-static uint64_t pacer_trigger_for(uint64_t goal, uint64_t marked, uint64_t runway)
+/* Go's trigger() (mgcpacer.go) for a goal, heapGoalInternal's minTrigger
+ * (the sweep distance, or 0), the marked heap and the runway.  With
+ * GOGC=off and no limit Go's trigger lands within 4 MiB of 2^64, never
+ * reached; we publish GMI_PACER_OFF (inv:pacer-trigger). */
+static uint64_t pacer_trigger_for(uint64_t goal, uint64_t min_trigger,
+				  uint64_t marked, uint64_t runway)
 {
 	if (goal == GMI_PACER_OFF)
 		return GMI_PACER_OFF;
 	if (marked >= goal)
 		return goal; /* "let's be defensive": a continuous cycle */
+	if (min_trigger < marked)
+		min_trigger = marked;
 	uint64_t span = (goal - marked) / PACER_TRIGGER_RATIO_DEN;
 	/* triggerLowerBound, ~0.7 of the way (divide first, as Go) */
-	uint64_t min_trigger = span * PACER_MIN_TRIGGER_NUM + marked;
+	uint64_t lower = span * PACER_MIN_TRIGGER_NUM + marked;
+	if (min_trigger < lower)
+		min_trigger = lower;
 	/* ~0.95 of the way, or goal - defaultHeapMinimum when that is higher
 	 * (large heaps: the runway a cycle with no work needs) */
 	uint64_t max_trigger = span * PACER_MAX_TRIGGER_NUM + marked;
@@ -273,9 +349,10 @@ static uint64_t pacer_trigger_for(uint64_t goal, uint64_t marked, uint64_t runwa
 /* publish heapGoal() and trigger() from the committed inputs */
 static uint64_t pacer_publish_locked(void)
 {
-	uint64_t goal = pacer_heap_goal_locked();
+	uint64_t min_trigger;
+	uint64_t goal = pacer_heap_goal_locked(&min_trigger);
 	STORE(goal, goal);
-	STORE(trigger, pacer_trigger_for(goal, LOAD(marked), LOAD(runway)));
+	STORE(trigger, pacer_trigger_for(goal, min_trigger, LOAD(marked), LOAD(runway)));
 	return goal;
 }
 
@@ -317,6 +394,8 @@ void gmi_pacer_init(int gc_percent, int64_t memory_limit)
 	STORE(globals, 0);
 	STORE(max_stack_scan, 0);
 	STORE(roots_reported, false);
+	STORE(sweep_dist, 0); /* commit(true) */
+	pacer.mapped_ready = pacer.heap_free = pacer.heap_alloc = 0;
 	STORE(cons_mark, 0.0);
 	for (int i = 0; i < PACER_CONS_MARK_HISTORY; i++)
 		pacer.last_cons_mark[i] = 0;
@@ -338,6 +417,12 @@ void gmi_pacer_init(int gc_percent, int64_t memory_limit)
 
 uint64_t gmi_pacer_commit(uint64_t marked, uint64_t stacks, uint64_t globals)
 {
+	return gmi_pacer_commit_sweep(marked, stacks, globals, true);
+}
+
+uint64_t gmi_pacer_commit_sweep(uint64_t marked, uint64_t stacks, uint64_t globals,
+				bool sweep_done)
+{
 	pthread_mutex_lock(&pacer.lock);
 	/* resetLive: heapMarked, lastHeapScan = heapScanWork, lastStackScan,
 	 * triggered reset; the collector resets heapLive and heapScan */
@@ -349,6 +434,10 @@ uint64_t gmi_pacer_commit(uint64_t marked, uint64_t stacks, uint64_t globals)
 	if (!LOAD(roots_reported))
 		STORE(max_stack_scan, stacks);
 	STORE(triggered, GMI_PACER_OFF);
+	/* commit(isSweepDone): with the sweep still running, give it
+	 * sweepMinHeapDistance of heap growth from heapLive, which resetLive
+	 * just set to the marked heap */
+	STORE(sweep_dist, sweep_done ? 0 : pacer_add_sat(marked, GMI_SWEEP_MIN_HEAP_DISTANCE));
 	uint64_t goal = pacer_commit_locked();
 	pthread_mutex_unlock(&pacer.lock);
 	return goal;
@@ -361,6 +450,27 @@ int64_t gmi_pacer_memory_limit(void) { return LOAD(memory_limit); }
 double gmi_pacer_cons_mark(void) { return LOAD(cons_mark); }
 uint64_t gmi_pacer_runway(void) { return LOAD(runway); }
 uint64_t gmi_pacer_last_heap_scan(void) { return LOAD(last_heap_scan); }
+uint64_t gmi_pacer_heap_marked(void) { return LOAD(marked); }
+uint64_t gmi_pacer_triggered(void) { return LOAD(triggered); }
+
+void gmi_pacer_set_mem_stats(uint64_t mapped_ready, uint64_t heap_free,
+			     uint64_t heap_alloc)
+{
+	pthread_mutex_lock(&pacer.lock);
+	pacer.mapped_ready = mapped_ready;
+	pacer.heap_free = heap_free;
+	pacer.heap_alloc = heap_alloc;
+	pacer_publish_locked(); /* Go's heapGoal() reads them at every call */
+	pthread_mutex_unlock(&pacer.lock);
+}
+
+uint64_t gmi_pacer_memory_limit_goal(void)
+{
+	pthread_mutex_lock(&pacer.lock);
+	uint64_t goal = pacer_limit_goal_locked();
+	pthread_mutex_unlock(&pacer.lock);
+	return goal;
+}
 
 void gmi_pacer_set_roots(uint64_t max_stack_scan, uint64_t globals_scan)
 {
@@ -538,7 +648,10 @@ void gmi_pacer_end_cycle(int64_t now_ns, int procs, bool user_forced,
  * the lock and commit at once (gcControllerCommit), revising the assist
  * ratio with the last revise's heap sizes when a cycle is running.  Go
  * then waits for a running mark to end when GC was just turned off; that
- * wait is the collector's (gc.c), which knows whether one runs. */
+ * wait is the collector's (gc.c), which knows whether one runs.  Go's
+ * recommit also recomputes the sweep distance from isSweepDone() and the
+ * heapLive of the moment, which the pacer is not handed here: it keeps the
+ * one from the last gmi_pacer_commit_sweep (also for gm_set_memory_limit). */
 int gm_set_gc_percent(int pct)
 {
 	pthread_mutex_lock(&pacer.lock);
@@ -551,9 +664,10 @@ int gm_set_gc_percent(int pct)
 }
 
 /* debug.SetMemoryLimit -> runtime.setMemoryLimit (mgcpacer.go): returns the
- * old limit; a negative argument only reads it.  Stored only: the limit
- * lowers the goal once memoryLimitHeapGoal arrives, so there is no commit
- * to redo yet. */
+ * old limit; a negative argument only reads it.  A new limit recommits at
+ * once (gcControllerCommit), so the memory-limit goal moves the goal and
+ * the trigger now, and revises when a cycle is running, as
+ * gm_set_gc_percent does. */
 int64_t gm_set_memory_limit(int64_t bytes)
 {
 	if (bytes < 0)
@@ -561,6 +675,11 @@ int64_t gm_set_memory_limit(int64_t bytes)
 	pthread_mutex_lock(&pacer.lock);
 	int64_t old = LOAD(memory_limit);
 	STORE(memory_limit, bytes);
+	if (old != bytes) {
+		pacer_commit_locked();
+		if (LOAD(triggered) != GMI_PACER_OFF)
+			gmi_pacer_revise(LOAD(revise_live), LOAD(revise_scan));
+	}
 	pthread_mutex_unlock(&pacer.lock);
 	return old;
 }

@@ -15,8 +15,9 @@
  *   gmi_pacer_end_cycle       world stopped, at mark termination
  *   gmi_pacer_commit          right after, with the cycle's marked bytes
  * gm_set_gc_percent and gm_set_memory_limit (public, include/gomem.h) live
- * in pacer.c.  The memory-limit heap goal (memoryLimitHeapGoal) is not here
- * yet: the limit is stored but does not lower the goal.
+ * in pacer.c.  With a memory limit set, the collector also reports the
+ * memory the limit counts (gmi_pacer_set_mem_stats) whenever it moves, for
+ * the memory-limit heap goal (Go 1.21+ memoryLimitHeapGoal).
  */
 #ifndef GOMEM_GC_PACER_H
 #define GOMEM_GC_PACER_H
@@ -30,6 +31,18 @@
 
 /* "no goal / never trigger": Go's ^uint64(0) with GOGC=off */
 #define GMI_PACER_OFF UINT64_MAX
+
+/* 1 MiB: sweepMinHeapDistance, mgc.go: the heap growth the pacer leaves the
+ * concurrent sweeper after a cycle (commit(isSweepDone = false)) */
+#define GMI_SWEEP_MIN_HEAP_DISTANCE ((uint64_t)1 << 20)
+/* 3%: memoryLimitHeapGoalHeadroomPercent, mgcpacer.go (Go 1.21+; 1.20 had
+ * a flat 1 MiB): the memory-limit goal's margin for pacing errors, and a
+ * pool of unscavenged memory so that GOGC=off does not scavenge on every
+ * allocation (Go issue 57069) */
+#define GMI_PACER_LIMIT_HEADROOM_PERCENT 3
+/* 1 MiB: memoryLimitMinHeapGoalHeadroom, mgcpacer.go: the least of that
+ * margin, since pacing errors weigh most on small heaps */
+#define GMI_PACER_LIMIT_MIN_HEADROOM ((uint64_t)1 << 20)
 
 /* ---- configuration and the goal ---------------------------------------- */
 
@@ -50,7 +63,7 @@ uint64_t gmi_pacer_goal_for(uint64_t marked, uint64_t stacks, uint64_t globals,
 			    int gc_percent);
 
 /* At mark termination, after gmi_pacer_end_cycle (Go's resetLive(marked)
- * then commit): record the bytes marked, the stack bytes and the
+ * then commit(true)): record the bytes marked, the stack bytes and the
  * root-range (globals) bytes scanned this cycle; take the cycle's heap scan
  * work (gmi_pacer_add_scan_work) as the next cycle's expected heap scan
  * work (lastHeapScan); compute the GOGC goal, the runway from the
@@ -59,15 +72,55 @@ uint64_t gmi_pacer_goal_for(uint64_t marked, uint64_t stacks, uint64_t globals,
  * goal. */
 uint64_t gmi_pacer_commit(uint64_t marked, uint64_t stacks, uint64_t globals);
 
-/* The current heap goal (Go's heapGoal()); GMI_PACER_OFF with GOGC=off.
- * During a cycle it is at least the live heap at the start plus 64 KiB
- * (minRunway, heapGoalInternal).  A relaxed load. */
+/* gmi_pacer_commit with Go's isSweepDone argument (commit(isSweepDone)):
+ * false when sweeping is still to run after this mark termination (Go's
+ * gcMarkTermination commits right after starting the sweep, so false in
+ * the concurrent modes; true when the sweep finished inside the pause).
+ * false sets sweepDistMinTrigger = marked + 1 MiB: the trigger is never
+ * below it, and the goal is raised to it (outside the memory-limit
+ * regime); true clears it.  gmi_pacer_commit is this with true. */
+uint64_t gmi_pacer_commit_sweep(uint64_t marked, uint64_t stacks, uint64_t globals,
+				bool sweep_done);
+
+/* Go's memoryLimitHeapGoal for a limit (bytes, >= 0), the memory mapped
+ * and ready (mappedReady: mapped and not released to the OS), the free
+ * unscavenged heap memory (heapFree) and the heap object bytes
+ * (heapAlloc, totalAlloc - totalFree), and the marked heap:
+ *   goal = limit - (mappedReady - heapFree - heapAlloc)
+ *                - max(mappedReady - limit, 0),
+ * less max(3% of it, 1 MiB) (or that headroom alone when under twice it),
+ * at least marked; marked when non-heap memory reaches the limit.  Pure. */
+uint64_t gmi_pacer_limit_goal_for(int64_t limit, uint64_t mapped_ready,
+				  uint64_t heap_free, uint64_t heap_alloc,
+				  uint64_t marked);
+
+/* The memory the limit counts, as Go's gcController keeps it
+ * (mappedReady, heapFree, totalAlloc - totalFree; see
+ * gmi_pacer_limit_goal_for): store it and republish the goal and the
+ * trigger, as Go's heapGoal() reads these at every call.  All 0 after
+ * gmi_pacer_init, which makes the goal bound by the limit alone (less
+ * headroom), as in Go's pacer simulation.  Only matters with a limit set;
+ * call when they move by a span or so (takes pacer.lock). */
+void gmi_pacer_set_mem_stats(uint64_t mapped_ready, uint64_t heap_free,
+			     uint64_t heap_alloc);
+
+/* The memory-limit goal from the limit and the stats now;
+ * GMI_PACER_OFF with no limit (GM_MEMLIMIT_OFF), where Go's ~8.9e18 bytes
+ * from MaxInt64 would never be the lower goal anyway. */
+uint64_t gmi_pacer_memory_limit_goal(void);
+
+/* The current heap goal (Go's heapGoal()): the lower of the GOGC goal
+ * and the memory-limit goal; GMI_PACER_OFF with GOGC=off and no limit.
+ * Under the GOGC goal it is at least the sweep distance and, during a
+ * cycle, the live heap at the start plus 64 KiB (minRunway,
+ * heapGoalInternal).  A relaxed load. */
 uint64_t gmi_pacer_goal(void);
 /* The live-heap size at which the next cycle starts (Go's trigger()):
  * between 0.7 and 0.95 of the way from the marked heap to the goal (or the
- * goal minus 4 MiB for large heaps), at goal - runway in between;
- * GMI_PACER_OFF with GOGC=off.  A lock-free relaxed load, cheap enough for
- * the allocation slow path. */
+ * goal minus 4 MiB for large heaps), at goal - runway in between, and
+ * never below the sweep distance; the goal itself when the marked heap
+ * has reached it; GMI_PACER_OFF with GOGC=off and no limit.  A lock-free
+ * relaxed load, cheap enough for the allocation slow path. */
 uint64_t gmi_pacer_trigger(void);
 /* GOGC in force; -1 when off. */
 int gmi_pacer_gc_percent(void);
@@ -158,5 +211,11 @@ uint64_t gmi_pacer_runway(void);
  * mark termination the collector resets its scannable-heap counter
  * (heap_scan) to it, as Go's resetLive does heapScan. */
 uint64_t gmi_pacer_last_heap_scan(void);
+
+/* The heap marked by the last cycle (Go's heapMarked), and the live heap
+ * at which the cycle in progress started (Go's triggered; GMI_PACER_OFF
+ * between cycles).  Relaxed loads. */
+uint64_t gmi_pacer_heap_marked(void);
+uint64_t gmi_pacer_triggered(void);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "gomem.h"
 #include "harness/cmd.h"
+#include "harness/pacersim.h"
 #include "harness/shim.h"
 
 const char *gmb_argv0 = "gomem-bench";
@@ -30,6 +31,8 @@ static const gmb_command commands[] = {
 	 gmb_cmd_plot},
 	{"report", "write DIR/report.md and a self-contained "
 		   "DIR/report.html", gmb_cmd_report},
+	{"pacer-sim", "Go's pacer simulation: a scenario's per-cycle trace "
+		      "as CSV, or the scenario names", gmb_cmd_pacer_sim},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -40,7 +43,7 @@ static void main_usage(FILE *out)
 		     "gomem-bench measures gomem, Go's memory manager in C, "
 		     "with Google Benchmark.\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nflags:\n"
 		     "  -h, --help  this text\n"
 		     "  --version   the gomem version\n");

@@ -2,8 +2,9 @@
  * test_pacer.c — Check suite "pacer": the heap goal, the trigger, the
  * assist ratio, the mark workers and the cons/mark estimate (gc/pacer.c;
  * Go 1.21 mgcpacer.go gcControllerState: commit, trigger,
- * heapGoalInternal, startCycle, revise, endCycle, resetLive, setGCPercent,
- * setMemoryLimit).
+ * heapGoalInternal, memoryLimitHeapGoal, startCycle, revise, endCycle,
+ * resetLive, setGCPercent, setMemoryLimit).  Go's own pacer simulation
+ * runs in test_pacersim.c.
  *
  * Every expected value is worked out by hand, in a comment, from Go's
  * formulas:
@@ -253,13 +254,23 @@ START_TEST(memory_limit_read_write)
 	ck_assert_int_eq(gm_set_memory_limit(-1), 0);
 	ck_assert_int_eq(gm_set_memory_limit(GM_MEMLIMIT_OFF), 0);
 	ck_assert_int_eq(gm_set_memory_limit(-1), GM_MEMLIMIT_OFF);
-	/* stored only, for now: the goal does not move */
+	/* a new limit recommits at once: GOGC goal 10 + 12 = 22 MiB; the
+	 * limit goal, with no memory reported, is 1 MiB less its headroom
+	 * max(1 MiB / 100 * 3, 1 MiB) = 1 MiB: under twice the headroom, so
+	 * the headroom, 1 MiB; below the marked heap, so 10 MiB, and the
+	 * trigger is the goal (marked >= goal) */
 	gmi_pacer_commit(10 * MiB, 1 * MiB, 1 * MiB);
-	gm_set_memory_limit(1 * MiB);
 	ck_assert_uint_eq(gmi_pacer_goal(), 22 * MiB);
-	/* and SetGCPercent leaves it alone */
+	gm_set_memory_limit(1 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 10 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 10 * MiB);
+	/* and SetGCPercent leaves the limit alone */
 	gm_set_gc_percent(50);
 	ck_assert_int_eq(gm_set_memory_limit(-1), 1 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 10 * MiB);
+	/* lifting the limit brings the GOGC goal back: 10 + 12 / 2 = 16 MiB */
+	gm_set_memory_limit(GM_MEMLIMIT_OFF);
+	ck_assert_uint_eq(gmi_pacer_goal(), 16 * MiB);
 }
 END_TEST
 
@@ -796,6 +807,116 @@ START_TEST(concurrent_scan_work_and_revise)
 }
 END_TEST
 
+/* ---- the memory-limit goal and the sweep distance ------------------------ */
+
+START_TEST(limit_goal_formula)
+{
+	/* no non-heap memory: 512 MiB - 5368709 * 3 */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(512 * MiB, 0, 0, 0, 0), 520764785u);
+	/* non-heap 60 - 10 - 30 = 20 MiB: goal 80 MiB = 83886080, less
+	 * 838860 * 3 = 2516580 */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(100 * MiB, 60 * MiB, 10 * MiB, 30 * MiB, 0),
+			  81369500u);
+	/* mapped 120 MiB over a 100 MiB limit: non-heap 20 MiB, overage
+	 * 20 MiB, goal 60 MiB = 62914560, less 629145 * 3 = 1887435 */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(100 * MiB, 120 * MiB, 0, 100 * MiB, 0),
+			  61027125u);
+	/* non-heap memory alone reaches the limit: the marked heap */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(10 * MiB, 20 * MiB, 0, 5 * MiB, 7 * MiB),
+			  7 * MiB);
+	/* 1.5 MiB: 3% is under 1 MiB, and 0.5 MiB would be under the
+	 * headroom, so the headroom itself */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(3 * MiB / 2, 0, 0, 0, 0), 1 * MiB);
+	/* never below the marked heap */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(64 * MiB, 0, 0, 0, 100 * MiB), 100 * MiB);
+	/* a torn snapshot (free + alloc > mapped) counts no non-heap memory:
+	 * 104857600 - 1048576 * 3 */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(100 * MiB, 10 * MiB, 20 * MiB, 0, 0),
+			  101711872u);
+	/* a zero limit: the marked heap */
+	ck_assert_uint_eq(gmi_pacer_limit_goal_for(0, 0, 0, 0, 3 * MiB), 3 * MiB);
+}
+END_TEST
+
+/* limit 64 MiB: 67108864 less 671088 * 3 = 2013264 */
+#define LIMIT_GOAL_64M 65095600u
+
+START_TEST(limit_lowers_goal)
+{
+	gmi_pacer_init(100, 64 * MiB);
+	ck_assert_uint_eq(gmi_pacer_memory_limit_goal(), LIMIT_GOAL_64M);
+	ck_assert_uint_eq(gmi_pacer_goal(), 4 * MiB); /* GOGC's is lower */
+	/* marked 40 MiB: GOGC goal 80 MiB, limit goal lower.  No runway yet:
+	 * span = (65095600 - 41943040) / 64 = 361758, trigger = the 0.95
+	 * bound 41943040 + 61 * 361758 = 64010278 (goal - 4 MiB is lower) */
+	ck_assert_uint_eq(gmi_pacer_commit(40 * MiB, 0, 0), LIMIT_GOAL_64M);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 64010278u);
+	/* in the limit regime the goal keeps no minRunway over the trigger
+	 * point: 64 MiB + 64 KiB would be above it */
+	gmi_pacer_start_cycle(0, 4, 64 * MiB, 0);
+	ck_assert_uint_eq(gmi_pacer_goal(), LIMIT_GOAL_64M);
+	ck_assert_uint_eq(gmi_pacer_triggered(), 64 * MiB);
+	gmi_pacer_end_cycle(1000, 4, false, 64 * MiB);
+	gmi_pacer_commit(40 * MiB, 0, 0);
+	/* 10 MiB of non-heap memory: 56623104 less 566231 * 3 = 1698693 */
+	gmi_pacer_set_mem_stats(50 * MiB, 0, 40 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 54924411u);
+	ck_assert_uint_le(gmi_pacer_trigger(), 54924411u);
+	gmi_pacer_set_mem_stats(0, 0, 0);
+	ck_assert_uint_eq(gmi_pacer_goal(), LIMIT_GOAL_64M);
+	/* no limit: the stats do not matter */
+	gm_set_memory_limit(GM_MEMLIMIT_OFF);
+	gmi_pacer_set_mem_stats(500 * MiB, 0, 40 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 80 * MiB);
+	ck_assert_uint_eq(gmi_pacer_memory_limit_goal(), OFF);
+}
+END_TEST
+
+START_TEST(limit_with_gc_off)
+{
+	/* GOGC=off with a limit collects as the limit nears: span =
+	 * 65095600 / 64 = 1017118, trigger = 61 * 1017118 = 62044198 */
+	gmi_pacer_init(GM_GOGC_OFF, 64 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), LIMIT_GOAL_64M);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 62044198u);
+	/* and without one, never */
+	gm_set_memory_limit(GM_MEMLIMIT_OFF);
+	ck_assert_uint_eq(gmi_pacer_goal(), OFF);
+	ck_assert_uint_eq(gmi_pacer_trigger(), OFF);
+}
+END_TEST
+
+START_TEST(sweep_distance)
+{
+	/* GOGC=5, marked 10 MiB: GOGC goal 10 MiB + 512 KiB = 11010048; a
+	 * sweep still to run raises goal and trigger to marked + 1 MiB */
+	gm_set_gc_percent(5);
+	ck_assert_uint_eq(gmi_pacer_commit_sweep(10 * MiB, 0, 0, false), 11 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 11 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 11 * MiB);
+	/* a recommit keeps it */
+	gm_set_gc_percent(5);
+	ck_assert_uint_eq(gmi_pacer_goal(), 11 * MiB);
+	/* swept: span = 524288 / 64 = 8192, trigger = 10 MiB + 61 * 8192 */
+	ck_assert_uint_eq(gmi_pacer_commit_sweep(10 * MiB, 0, 0, true), 11010048u);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 10985472u);
+	/* gmi_pacer_commit means swept */
+	gmi_pacer_commit_sweep(10 * MiB, 0, 0, false);
+	ck_assert_uint_eq(gmi_pacer_commit(10 * MiB, 0, 0), 11010048u);
+	/* the sweep distance is only a lower bound on the trigger when it is
+	 * below the goal: GOGC=100, goal 20 MiB, 0.7 bound 17858560 > 11 MiB */
+	gm_set_gc_percent(100);
+	gmi_pacer_commit_sweep(10 * MiB, 0, 0, false);
+	ck_assert_uint_eq(gmi_pacer_goal(), 20 * MiB);
+	/* the memory-limit regime ignores it: limit 8 MiB < marked, so the
+	 * goal is the marked heap and so is the trigger */
+	gm_set_gc_percent(5);
+	gm_set_memory_limit(8 * MiB);
+	ck_assert_uint_eq(gmi_pacer_goal(), 10 * MiB);
+	ck_assert_uint_eq(gmi_pacer_trigger(), 10 * MiB);
+}
+END_TEST
+
 static Suite *pacer_suite(void)
 {
 	Suite *s = suite_create("pacer");
@@ -847,6 +968,14 @@ static Suite *pacer_suite(void)
 	tcase_add_test(tc, trigger_small_heap_bounds);
 	tcase_add_test(tc, set_gc_percent_keeps_runway);
 	tcase_add_test(tc, gc_off_cycle);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limit");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, limit_goal_formula);
+	tcase_add_test(tc, limit_lowers_goal);
+	tcase_add_test(tc, limit_with_gc_off);
+	tcase_add_test(tc, sweep_distance);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revise");
