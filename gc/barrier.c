@@ -80,7 +80,7 @@ void gmi_wbuf_flush(gmi_thread *t)
 	gmi_mark_publish(&t->gcw);
 }
 
-void gmi_wbuf_flush_stopped(gmi_thread *t, gmi_gcwork *w)
+void gmi_wbuf_drain(gmi_thread *t, gmi_gcwork *w)
 {
 	wbuf_drain_into(&t->wbuf, w);
 }

@@ -254,6 +254,11 @@ static void gc_start_concurrent(gm_cycle *c, int64_t t_request)
 
 void gmi_gc_run_cycle(bool forced)
 {
+	/* Go's gcStart sweeps what is left of the last cycle's spans before
+	 * it stops the world, so that sweep termination's finishsweep_m finds
+	 * (almost) nothing to do with the world stopped */
+	if (gc.mode != GM_STW && atomic_load(&gc.phase) == GMI_PHASE_OFF)
+		gmi_sweep_before_stop();
 	int64_t t_request = gmi_stw_stop();
 	/* another thread may have just started the cycle this one wanted (Go's
 	 * gcStart re-tests the trigger under work.startSema) */
@@ -284,12 +289,20 @@ void gmi_gc_run_cycle(bool forced)
 	gmi_gc_poke();
 }
 
+/* how long gcMarkDone's ragged flush waits for threads to reach a
+ * safepoint before it stops the world anyway (the stop flushes too) */
+#define GC_RAGGED_FLUSH_WAIT_NS 2000000
+
 /* step 3 (Go's gcMarkDone), on the collector's thread */
 static void gc_mark_done(void)
 {
 	if (atomic_load(&gc.phase) != GMI_PHASE_MARK || atomic_load(&gc.held) ||
 	    !atomic_load_explicit(&gc.cur_ready, memory_order_acquire) ||
-	    gmi_mark_work_left() || !gmi_mark_quiesce())
+	    gmi_mark_work_left())
+		return;
+	/* the ragged barrier first (forEachP): work still buffered in a
+	 * thread ends in a flush here, not in a stop that must restart */
+	if (!gmi_mark_ragged_flush(GC_RAGGED_FLUSH_WAIT_NS) || !gmi_mark_quiesce())
 		return;
 	int64_t t_request = gmi_stw_stop();
 	gmi_mark_flush_all();

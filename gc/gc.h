@@ -113,6 +113,17 @@ void gmi_mark_scan_own_stack(struct gmi_thread *t);
 void gmi_mark_thread_blocking(struct gmi_thread *t);
 /* t is being linked (scheduler lock held, no stop in force) */
 void gmi_mark_thread_attach_locked(struct gmi_thread *t);
+/* t itself at a safepoint while a ragged flush is requested: hand over
+ * its barrier buffer and grey objects (once per request) */
+void gmi_mark_safepoint_flush(struct gmi_thread *t);
+/* Go's gcMarkDone before its stop: have every running attached thread
+ * flush its barrier buffer and gcWork at its next safepoint (blocked
+ * threads flushed as they blocked), waiting at most timeout_ns for them.
+ * false when every thread did and one had grey objects to hand over:
+ * marking goes on.  true otherwise: marking may be done, and the stop
+ * that confirms it also flushes any thread that was not reached in time.
+ * The collector's thread calls it. */
+bool gmi_mark_ragged_flush(int64_t timeout_ns);
 /* t is detaching (RUNNING, cache released) */
 void gmi_mark_thread_detach(struct gmi_thread *t);
 
@@ -121,8 +132,9 @@ void gmi_mark_thread_detach(struct gmi_thread *t);
 void gmi_barrier_init(gm_collector mode);
 /* t itself: shade its buffered pointers and publish them */
 void gmi_wbuf_flush(struct gmi_thread *t);
-/* world stopped: shade t's buffered pointers into w */
-void gmi_wbuf_flush_stopped(struct gmi_thread *t, gmi_gcwork *w);
+/* t itself, or anyone with the world stopped: shade t's buffered pointers
+ * into w */
+void gmi_wbuf_drain(struct gmi_thread *t, gmi_gcwork *w);
 
 /* ---- gc.c ---------------------------------------------------------------- */
 
@@ -155,5 +167,9 @@ void gmi_sweep_resume(void);
 void gmi_sweep_deduct_credit(size_t bytes);
 /* sweep every unswept span now and wait for other sweepers (gm_gc) */
 void gmi_sweep_all_now(void);
+/* Sweep, on the calling thread, every span still unswept (Go's gcStart
+ * does so before it stops the world, so that sweep termination has
+ * nothing left to sweep in the pause). */
+void gmi_sweep_before_stop(void);
 
 #endif

@@ -135,6 +135,8 @@ static struct {
 	_Atomic int sleepers;     /* workers and assists waiting on wake */
 	_Atomic int64_t mark_start; /* ns, gmi_nanotime */
 	_Atomic int held;         /* gmi_gc_hold_mark: assists do not wait */
+	_Atomic uint32_t flush_gen;  /* the ragged flush requested last */
+	_Atomic int flushed_work;    /* ... and a thread handed over work */
 
 	/* this cycle's totals */
 	_Atomic uint64_t bytes_marked;
@@ -399,6 +401,42 @@ void gmi_mark_thread_detach(gmi_thread *t)
 	if (atomic_load(&mark.active) && mark_claim_stack(t))
 		mark_stack_done(); /* its stack dies with it */
 	mark_flush(&t->gcw, false);
+}
+
+void gmi_mark_safepoint_flush(gmi_thread *t)
+{
+	uint32_t g = atomic_load(&mark.flush_gen);
+	if (__atomic_load_n(&t->flush_gen, __ATOMIC_RELAXED) == g)
+		return;
+	if (t->wbuf.next != NULL && t->wbuf.next != t->wbuf.buf)
+		gmi_wbuf_drain(t, &t->gcw); /* shade into our own gcWork */
+	if (!gmi_gcwork_empty(&t->gcw))
+		atomic_store(&mark.flushed_work, 1);
+	mark_flush(&t->gcw, false);
+	__atomic_store_n(&t->flush_gen, g, __ATOMIC_RELEASE);
+}
+
+/* done with the ragged flush: flushed at a safepoint since it was
+ * requested, or blocked (blocking_enter flushed, and a blocked thread
+ * adds nothing to its buffers) */
+static bool mark_flush_acked(const gmi_thread *t)
+{
+	return __atomic_load_n(&t->flush_gen, __ATOMIC_ACQUIRE) == atomic_load(&mark.flush_gen) ||
+	       gmi_thread_status(t) == GMI_THREAD_BLOCKED;
+}
+
+bool gmi_mark_ragged_flush(int64_t timeout_ns)
+{
+	atomic_store(&mark.flushed_work, 0);
+	atomic_fetch_add(&mark.flush_gen, 1);
+	__atomic_fetch_or(&gm_safepoint_pending_, GMI_SAFEPOINT_FLUSH, __ATOMIC_SEQ_CST);
+	int64_t deadline = gmi_nanotime() + timeout_ns;
+	bool all;
+	while (!(all = gmi_proc_all(mark_flush_acked)) && gmi_nanotime() < deadline)
+		sched_yield();
+	__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_FLUSH, __ATOMIC_SEQ_CST);
+	/* a thread that never reached a safepoint is flushed by the stop */
+	return !all || atomic_load(&mark.flushed_work) == 0;
 }
 
 /* ---- draining ---------------------------------------------------------------- */
@@ -769,7 +807,7 @@ void gmi_mark_unquiesce(void)
 
 static void mark_flush_thread(gmi_thread *t, void *ctx)
 {
-	gmi_wbuf_flush_stopped(t, ctx);
+	gmi_wbuf_drain(t, ctx);
 	mark_flush(&t->gcw, false);
 }
 

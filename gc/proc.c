@@ -505,6 +505,8 @@ static int64_t proc_safepoint_body(const uintptr_t *regs, uintptr_t sp)
 		gmi_misuse("gomem used between gm_blocking_enter and gm_blocking_leave "
 			   "(a safepoint or an allocation): such a thread must not touch gomem");
 	int pending = __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED);
+	if (pending & GMI_SAFEPOINT_FLUSH)
+		gmi_mark_safepoint_flush(t);
 	if ((pending & GMI_SAFEPOINT_SCAN) && gmi_mark_wants_stack(t)) {
 		proc_spill(t, regs, sp); /* its own stack scan, at this call (mark.c) */
 		gmi_mark_scan_own_stack(t);
@@ -623,6 +625,26 @@ gmi_thread *gmi_proc_scan_claim(bool (*want)(gmi_thread *t))
 	}
 	pthread_mutex_unlock(&sched.lock);
 	return found;
+}
+
+void gmi_proc_wait_no_stop(void)
+{
+	if (!stop_pending_load_seq_cst())
+		return;
+	pthread_mutex_lock(&sched.lock);
+	while (stop_pending_load_seq_cst())
+		pthread_cond_wait(&sched.restart, &sched.lock);
+	pthread_mutex_unlock(&sched.lock);
+}
+
+bool gmi_proc_all(bool (*pred)(const gmi_thread *t))
+{
+	bool all = true;
+	pthread_mutex_lock(&sched.lock);
+	for (gmi_thread *t = sched.all; t != NULL && all; t = t->next)
+		all = pred(t);
+	pthread_mutex_unlock(&sched.lock);
+	return all;
 }
 
 void gmi_proc_scan_release(gmi_thread *t)

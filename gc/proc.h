@@ -23,6 +23,9 @@ struct gmi_mcache;
 #define GMI_SAFEPOINT_STOP 1 /* a stop of the world is requested or in force */
 #define GMI_SAFEPOINT_SCAN 2 /* concurrent mark: some thread's stack awaits its
 			      * scan (mark.c sets and clears it) */
+#define GMI_SAFEPOINT_FLUSH 4 /* concurrent mark: flush the barrier buffer
+			       * and the gcWork (gcMarkDone's forEachP; mark.c
+			       * sets and clears it) */
 
 /* Go's M/P status, as the collector sees a thread. */
 enum gmi_thread_status {
@@ -108,6 +111,8 @@ typedef struct gmi_thread {
 	uint32_t scan_gen;           /* __atomic: the last cycle whose stack
 				      * scan was claimed (by the thread or a
 				      * worker, CAS) */
+	uint32_t flush_gen;          /* __atomic: the last ragged flush this
+				      * thread did (mark.c) */
 	uintptr_t scan_sp;           /* the stack pointer this cycle's scan of
 				      * the stack started at (heapcheck.c) */
 	int64_t assist_bytes;        /* owner: Go's gcAssistBytes (credit > 0,
@@ -130,6 +135,13 @@ extern _Thread_local gmi_thread *gmi_proc_self __attribute__((tls_model("initial
  * gmi_proc_scan_release. */
 gmi_thread *gmi_proc_scan_claim(bool (*want)(gmi_thread *t));
 void gmi_proc_scan_release(gmi_thread *t);
+/* A collector thread (not attached) that competes with mutators for the
+ * CPUs: while a stop of the world is requested or in force, wait for the
+ * restart, leaving the CPUs to the threads the stopper waits for. */
+void gmi_proc_wait_no_stop(void);
+/* true when pred(t) holds for every attached thread (scheduler lock held
+ * while it looks) */
+bool gmi_proc_all(bool (*pred)(const gmi_thread *t));
 /* t's status (enum gmi_thread_status, the claim bit masked off). */
 int gmi_thread_status(const gmi_thread *t);
 

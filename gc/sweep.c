@@ -93,6 +93,7 @@ static void *sweep_main(void *arg)
 		seen = sweep.gen;
 		pthread_mutex_unlock(&sweep.lock);
 		for (int n = 1;; n++) {
+			gmi_proc_wait_no_stop();
 			atomic_fetch_add(&sweep.active, 1);
 			bool more = !atomic_load(&sweep.paused) && sweep_one();
 			atomic_fetch_sub(&sweep.active, 1);
@@ -207,6 +208,12 @@ void gmi_sweep_deduct_credit(size_t bytes)
 	}
 }
 
+void gmi_sweep_before_stop(void)
+{
+	while (sweep_one())
+		;
+}
+
 void gmi_sweep_all_now(void)
 {
 	while (sweep_one())
@@ -226,8 +233,7 @@ void gmi_sweep_start_unmarked(void)
 
 void gmi_sweep_help(void)
 {
-	while (sweep_one())
-		;
+	gmi_sweep_before_stop();
 }
 
 void gmi_sweep_all_unmarked(void)
