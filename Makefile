@@ -7,9 +7,11 @@
 #                      suites with AddressSanitizer + UBSan in build-asan/ and
 #                      with ThreadSanitizer in build-tsan/ and run them again;
 #                      all three must pass
-#   make bench         build, run the benchmarks with gomem-bench (results in
-#                      results/<name>/, results/latest points there), draw the
-#                      figures, write report.md and report.html, say where
+#   make bench         build, run the default suite with gomem-bench (every
+#                      benchmark but the pointer-object size sweep: see
+#                      BENCH_FILTER; results in results/<name>/, results/latest
+#                      points there), draw the figures, write report.md and
+#                      report.html, say where (< 10 min on 2 cores)
 #   make bench QUICK=1 the same as a smoke test: 2 short repetitions (< 1 min)
 #   make bench-modes   binary-trees, the steady heap, stack depth and the write
 #                      barrier under each collector (hybrid, stw, dijkstra,
@@ -24,7 +26,12 @@
 #   BUILD_TYPE  CMake build type of build/        (Release)
 #   ASAN_BUILD_TYPE  build type of build-asan/    (Debug: asserts stay on)
 #   BENCH_ARGS  extra arguments for gomem-bench run, e.g. --benchmark_filter=tiny
-#               or --gogc=50,100,200 (not --out: see BENCH_NAME)
+#               (it replaces BENCH_FILTER) or --gogc=50,100,200 (not --out:
+#               see BENCH_NAME); BENCH_ARGS="gogc_sweep" runs the GOGC sweep
+#   BENCH_FILTER make bench's default suite: a Google Benchmark filter
+#               (default: leave out alloc_small_ptr's size sweep, the one
+#               part of the full suite past the 10-minute budget;
+#               BENCH_FILTER=all runs everything)
 #   BENCH_NAME  write results/$(BENCH_NAME) instead of results/<time>-<revision>
 #   QUICK=1     make bench with --benchmark_min_time=$(QUICK_MIN_TIME) and
 #               2 repetitions: checks the pipeline, not the numbers
@@ -39,6 +46,7 @@ BUILD_TYPE      ?= Release
 ASAN_BUILD_TYPE ?= Debug
 SANITIZE        ?= address,undefined
 BENCH_ARGS      ?=
+BENCH_FILTER    ?= -^alloc_small_ptr/[a-z]+/(16|64|256|1024|4096|16384|32768)/
 BENCH_NAME      ?=
 QUICK           ?=
 PEERS           ?=
@@ -57,6 +65,9 @@ QUICK_MIN_TIME := 0.05
 QUICK_ARGS := --benchmark_min_time=$(QUICK_MIN_TIME) --benchmark_repetitions=2
 BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_ARGS)) \
                   $(if $(BENCH_NAME),--name $(BENCH_NAME)) $(BENCH_ARGS)
+# alloc.h's GMB_ALLOC_DEFAULT_FILTER; a --benchmark_filter in BENCH_ARGS
+# comes after it and wins.
+BENCH_DEFAULT_ARGS := '--benchmark_filter=$(BENCH_FILTER)' 
 GOMEM_BENCH := ./$(BUILD)/gomem-bench
 
 CMAKE_COMMON := -DGOMEM_WERROR=$(WERROR) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
@@ -99,7 +110,7 @@ test-tsan: deps
 bench: build
 	@test -x $(BUILD)/gomem-bench || { echo "make bench: $(BUILD)/gomem-bench was not built" \
 	  "(is GOMEM_BUILD_BENCH off in $(BUILD)/CMakeCache.txt?)" >&2; exit 1; }
-	$(GOMEM_BENCH) run $(BENCH_RUN_ARGS)
+	$(GOMEM_BENCH) run $(BENCH_DEFAULT_ARGS) $(BENCH_RUN_ARGS)
 	@dir=results/$(or $(BENCH_NAME),$$(readlink results/latest)) && \
 	echo "$(GOMEM_BENCH) plot $$dir" && $(GOMEM_BENCH) plot "$$dir" && \
 	echo "$(GOMEM_BENCH) report $$dir" && $(GOMEM_BENCH) report "$$dir" && \

@@ -76,11 +76,13 @@ static json_t *context_run(const gmb_context_run *r)
 	gethostname(host, sizeof host - 1);
 	if (uname(&u) != 0)
 		snprintf(u.release, sizeof u.release, "unknown");
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "name", r->name,
-			 "date", r->date, "command",
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s?, s:s?, s:i}",
+			 "name", r->name, "date", r->date, "command",
 			 context_strings(r->argv, r->argc), "benchmark_flags",
 			 context_strings(r->bench_flags, r->nbench_flags),
-			 "host", host, "kernel", u.release);
+			 "host", host, "kernel", u.release, "sweep", r->sweep,
+			 "sweep_workload", r->sweep_workload,
+			 "rss_interval_ms", (int)r->rss_interval_ms);
 }
 
 static json_t *context_build_info(void)

@@ -35,6 +35,9 @@ typedef struct gmb_context_run {
 				    * first slot (topology.h) */
 	const int *exit_status;    /* per configuration: its child's */
 	hwloc_topology_t topo;     /* this machine */
+	const char *sweep;         /* "gogc_sweep", "memlimit_sweep" or NULL */
+	const char *sweep_workload; /* its workload, or NULL */
+	unsigned rss_interval_ms;  /* RSS sampling; 0: off */
 } gmb_context_run;
 
 /* The date now, ISO 8601 UTC ("2025-01-31T12:00:00Z"). */

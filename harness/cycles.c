@@ -97,6 +97,9 @@ static void stoplog_add_locked(const gm_cycle *c)
 	for (unsigned i = 0; i < GM_MAX_STOPS; i++)
 		s->stop_ns[i] = cycles_stop(c->stop_ns, c, i);
 	s->stack_scan = c->stack_scan;
+	s->gc_cpu_ns = c->sweep_term_cpu_ns + c->mark_cpu_ns +
+		       c->assist_cpu_ns + c->mark_term_cpu_ns;
+	s->procs = c->procs;
 }
 
 static void cycles_hook(const gm_cycle *c, void *ctx)

@@ -42,7 +42,7 @@ bool gmb_cycles_any(const char *path);
 
 /* 4096 cycles: a 0.5 s repetition of the busiest benchmark (tiny
  * allocations at GOGC=25, a cycle per ms) runs a few hundred; the log's
- * 4096 * 48 bytes are static. */
+ * 4096 * 64 bytes are static. */
 #define GMB_STOPLOG_CYCLES 4096
 
 /* What the stop log keeps of one finished cycle (gm_cycle's fields). */
@@ -53,6 +53,11 @@ typedef struct gmb_cycle_stops {
 					 * termination (the only stop of a
 					 * stop-the-world cycle) */
 	uint64_t stack_scan;            /* stack bytes scanned */
+	int64_t gc_cpu_ns;              /* the collector's CPU time: sweep
+					 * and mark termination, workers,
+					 * assists (idle marking left out, as
+					 * Go's GCCPUFraction leaves it) */
+	int32_t procs;                  /* GOMAXPROCS analogue in force */
 } gmb_cycle_stops;
 
 /* Keep every cycle finished from now on in the stop log (the newest

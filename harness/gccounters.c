@@ -12,22 +12,29 @@
  * 3. p50, p90, p99 and p99.9 by the nearest-rank method over those
  *    pauses; max; MMU at 1, 10 and 100 ms windows inside the run's span
  *    (plotcycles.c's gmb_mmu, with the run's ends as zero-length pauses
- *    so that the windows flush with them count); the process's peak RSS.
+ *    so that the windows flush with them count); the run's peak RSS
+ *    (rss.h: reset at begin); the MMU curve over the same pauses, kept
+ *    for the runner's mmu.csv (gmb_gc_curve_take).
  * 4. A pause of gm_gcstats is a cycle's stops added up (Go's PauseNs); the
  *    goals of a concurrent collector are about each stop.  The stop log
  *    (cycles.c) has every cycle's stops: those of the cycles logged
  *    between begin and end give p50, p99 and max over all stops, over
  *    mark terminations (each cycle's last stop) and over the other stops,
- *    and the stack bytes scanned per cycle.
+ *    the stack bytes scanned per cycle, and the collector's CPU time
+ *    over those cycles, which over the run's wall time x procs is its GC
+ *    CPU fraction.
  */
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness/gccounters.h"
 #include "harness/plotcycles.h"
+#include "harness/rss.h"
 
 /* Wall clock and stop log position at this thread's
  * gmb_gc_counters_begin. */
@@ -44,6 +51,7 @@ void gmb_gc_counters_begin(gm_gcstats *before)
 {
 	gmb_stoplog_start();
 	gcc_begin_pos = gmb_stoplog_position();
+	gmb_rss_peak_reset();
 	gm_read_gcstats(before);
 	gcc_begin_ns = gcc_now();
 }
@@ -129,12 +137,24 @@ static void gcc_intervals(const uint64_t *pause_ns, const uint64_t *pause_end,
 	}
 }
 
+/* The run's pauses as disjoint intervals in ns from t0 (gcc_intervals),
+ * and the span [*from, *to] they are measured over. */
+static void gcc_run_intervals(const uint64_t *pause_ns,
+			      const uint64_t *pause_end, uint32_t n,
+			      bool truncated, uint64_t t0, uint64_t t1,
+			      double *s, double *l, double *from, double *to)
+{
+	*from = 0;
+	*to = (double)(int64_t)(t1 - t0);
+	gcc_intervals(pause_ns, pause_end, n, truncated, t0, from, *to, s, l);
+}
+
 int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
 		     uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
 		     gmb_gc_summary *out)
 {
 	uint64_t sorted[256];
-	double s[256], l[256], from = 0, to = (double)(int64_t)(t1 - t0);
+	double s[256], l[256], from, to;
 	n = n > 256 ? 256 : n;
 	memset(out, 0, sizeof *out);
 	out->npause = n;
@@ -147,12 +167,65 @@ int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
 		out->p999_ns = gmb_pause_rank(sorted, n, 999);
 		out->max_ns = sorted[n - 1];
 	}
-	gcc_intervals(pause_ns, pause_end, n, truncated, t0, &from, to, s, l);
+	gcc_run_intervals(pause_ns, pause_end, n, truncated, t0, t1, s, l,
+			  &from, &to);
 	out->mmu_1ms = gmb_run_mmu(s, l, n, from, to, 1e6);
 	out->mmu_10ms = gmb_run_mmu(s, l, n, from, to, 1e7);
 	out->mmu_100ms = gmb_run_mmu(s, l, n, from, to, 1e8);
 	return out->mmu_1ms < 0 || out->mmu_10ms < 0 || out->mmu_100ms < 0
 		? -1 : 0;
+}
+
+double gmb_mmu_curve_window(int k)
+{
+	return 1e5 * pow(10, k / 10.0);
+}
+
+size_t gmb_gc_mmu_curve(const uint64_t *pause_ns, const uint64_t *pause_end,
+			uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
+			double *window_ns, double *mmu)
+{
+	double s[256], l[256], from, to;
+	size_t k = 0;
+	n = n > 256 ? 256 : n;
+	gcc_run_intervals(pause_ns, pause_end, n, truncated, t0, t1, s, l,
+			  &from, &to);
+	for (int i = 0; i < GMB_MMU_CURVE_MAX; i++) {
+		double w = gmb_mmu_curve_window(i);
+		if (i > 0 && w > (to - from) * (1 + 1e-9)) /* pow's rounding */
+			break;
+		window_ns[k] = w;
+		mmu[k] = gmb_run_mmu(s, l, n, from, to, w);
+		if (mmu[k++] < 0)
+			return 0;
+	}
+	return k;
+}
+
+/* The last run's curve (gmb_gc_curve_take). */
+static pthread_mutex_t gcc_curve_lock = PTHREAD_MUTEX_INITIALIZER;
+static double gcc_curve_w[GMB_MMU_CURVE_MAX]; /* gcc_curve_lock */
+static double gcc_curve_mmu[GMB_MMU_CURVE_MAX]; /* gcc_curve_lock */
+static size_t gcc_curve_n;                      /* gcc_curve_lock */
+
+static void gcc_keep_curve(const double *w, const double *mmu, size_t n)
+{
+	pthread_mutex_lock(&gcc_curve_lock);
+	memcpy(gcc_curve_w, w, n * sizeof *w);
+	memcpy(gcc_curve_mmu, mmu, n * sizeof *mmu);
+	gcc_curve_n = n;
+	pthread_mutex_unlock(&gcc_curve_lock);
+}
+
+size_t gmb_gc_curve_take(double *window_ns, double *mmu)
+{
+	pthread_mutex_lock(&gcc_curve_lock);
+	size_t n = gcc_curve_n;
+	memcpy(window_ns, gcc_curve_w, n * sizeof *window_ns);
+	memcpy(mmu, gcc_curve_mmu, n * sizeof *mmu);
+	gcc_curve_n = 0;
+	pthread_mutex_unlock(&gcc_curve_lock);
+	return n;
 }
 
 static void gcc_set_summary(gmb_state *st, const gmb_gc_summary *g)
@@ -210,6 +283,8 @@ int gmb_stops_summarize(const gmb_cycle_stops *c, size_t n,
 		scan += c[i].stack_scan;
 		if (c[i].stack_scan > out->stack_scan_max)
 			out->stack_scan_max = c[i].stack_scan;
+		out->gc_cpu_ns += c[i].gc_cpu_ns > 0 ? c[i].gc_cpu_ns : 0;
+		out->procs = c[i].procs;
 	}
 	out->ncycles = (uint32_t)n;
 	out->stack_scan_mean = n > 0 ? scan / n : 0;
@@ -234,8 +309,19 @@ static void gcc_set_figures(gmb_state *st, const char *kind,
 	gmb_set_counter(st, name, (double)f->max_ns, 0);
 }
 
-/* The stops of the cycles logged since this thread's begin. */
-static void gcc_set_stops(gmb_state *st)
+double gmb_gc_cpu_fraction(const gmb_stop_summary *s, uint64_t wall_ns)
+{
+	if (s->ncycles == 0 || wall_ns == 0)
+		return 0;
+	long procs = s->procs > 0 ? s->procs : sysconf(_SC_NPROCESSORS_ONLN);
+	double f = (double)s->gc_cpu_ns /
+		   ((double)wall_ns * (double)(procs > 0 ? procs : 1));
+	return f < 1 ? f : 1;
+}
+
+/* The stops of the cycles logged since this thread's begin, and the GC
+ * CPU fraction of the run that ended at end_ns. */
+static void gcc_set_stops(gmb_state *st, uint64_t end_ns)
 {
 	gmb_cycle_stops *c = malloc(GMB_STOPLOG_CYCLES * sizeof *c);
 	uint64_t lost;
@@ -248,6 +334,8 @@ static void gcc_set_stops(gmb_state *st)
 		gcc_set_figures(st, "stop", &s.all);
 		gcc_set_figures(st, "markterm", &s.markterm);
 		gcc_set_figures(st, "otherstop", &s.other);
+		gmb_set_counter(st, "gc_cpu_fraction",
+				gmb_gc_cpu_fraction(&s, end_ns - gcc_begin_ns), 0);
 		if (n > 0) {
 			gmb_set_counter(st, "stack_scan_bytes",
 					(double)s.stack_scan_mean, GMB_COUNTER_BASE_1024);
@@ -274,11 +362,14 @@ void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before)
 	if (gmb_gc_summarize(after->pause_ns, after->pause_end, n, cycles > n,
 			     gcc_begin_ns, end_ns, &g) == 0)
 		gcc_set_summary(st, &g);
-	gcc_set_stops(st);
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		gmb_set_counter(st, "peak_rss_bytes", (double)ru.ru_maxrss * 1024.0,
-				GMB_COUNTER_BASE_1024);
+	double w[GMB_MMU_CURVE_MAX], mmu[GMB_MMU_CURVE_MAX];
+	size_t k = gmb_gc_mmu_curve(after->pause_ns, after->pause_end, n,
+				    cycles > n, gcc_begin_ns, end_ns, w, mmu);
+	if (k > 0)
+		gcc_keep_curve(w, mmu, k);
+	gcc_set_stops(st, end_ns);
+	gmb_set_counter(st, "peak_rss_bytes", (double)gmb_rss_peak(),
+			GMB_COUNTER_BASE_1024);
 	free(after);
 }
 

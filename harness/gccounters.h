@@ -18,16 +18,23 @@
 #include "harness/cycles.h"
 #include "harness/shim.h"
 
-/* Take a snapshot at the start of a run, and note the wall clock
- * (CLOCK_REALTIME, the clock of gm_gcstats.pause_end) for this thread:
- * the same thread must call gmb_gc_counters_end. */
+/* Take a snapshot at the start of a run, note the wall clock
+ * (CLOCK_REALTIME, the clock of gm_gcstats.pause_end) for this thread,
+ * and reset the peak RSS: the same thread must call gmb_gc_counters_end. */
 void gmb_gc_counters_begin(gm_gcstats *before);
 /* Set on st, over the pauses of this run (at most the last 256):
  *   gc_cycles                        cycles completed during the run
  *   pause_p50_ns .. pause_p999_ns    nearest-rank p50, p90, p99, p99.9
  *   pause_max_ns
  *   mmu_1ms, mmu_10ms, mmu_100ms     minimum mutator utilization
- *   peak_rss_bytes                   the process's, from getrusage
+ *   gc_cpu_fraction                  the collector's CPU time over the
+ *                                    run's cycles / (run wall time x
+ *                                    procs): Go's GCCPUFraction, for
+ *                                    this run only
+ *   peak_rss_bytes                   the run's peak RSS (rss.h: the
+ *                                    high-water mark is reset at begin;
+ *                                    where the kernel refuses, the
+ *                                    process's peak so far)
  * and, over the individual stops of the world of the cycles of the run (at
  * most the last GMB_STOPLOG_CYCLES; gmb_stops_summarize):
  *   stops                            how many
@@ -44,7 +51,19 @@ void gmb_gc_counters_begin(gm_gcstats *before);
  * Nothing on threads other than 0. */
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before);
 
+/* The MMU curve of the last run that set these counters (thread 0's
+ * gmb_gc_counters_end keeps it, the next one replaces it): copy it into
+ * window_ns / mmu (GMB_MMU_CURVE_MAX each) and forget it.  Returns its
+ * length; 0 when no run has left one since the last take.  The runner
+ * writes it to mmu.csv as the benchmark instance finishes. */
+size_t gmb_gc_curve_take(double *window_ns, double *mmu);
+
 /* ---- the computation, without a collector (tests/test_gccounters.c) ---- */
+
+/* The MMU curve's windows: 100 us x 10^(k/10), k = 0 .. 50, i.e. 100 us to
+ * 10 s, ten per decade. */
+#define GMB_MMU_CURVE_MAX 51
+double gmb_mmu_curve_window(int k);
 
 /* The figures of one run's pauses. */
 typedef struct gmb_gc_summary {
@@ -76,6 +95,15 @@ int gmb_gc_summarize(const uint64_t *pause_ns, const uint64_t *pause_end,
 		     uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
 		     gmb_gc_summary *out);
 
+/* The MMU curve of the run [t0, t1] from the pauses of gmb_gc_summarize
+ * (same arguments): window_ns[i], mmu[i] for the curve's windows that fit
+ * in the run (the first one always; a window as long as the run or longer
+ * gives the run's overall utilization).  Returns the number of points, 0
+ * out of memory. */
+size_t gmb_gc_mmu_curve(const uint64_t *pause_ns, const uint64_t *pause_end,
+			uint32_t n, bool truncated, uint64_t t0, uint64_t t1,
+			double *window_ns, double *mmu);
+
 /* Percentiles of one kind of stop. */
 typedef struct gmb_stop_figures {
 	uint32_t n;                    /* stops of this kind */
@@ -87,7 +115,13 @@ typedef struct gmb_stop_summary {
 	uint32_t ncycles;
 	gmb_stop_figures all, markterm, other;
 	uint64_t stack_scan_mean, stack_scan_max; /* bytes per cycle */
+	int64_t gc_cpu_ns;             /* the collector's CPU, all cycles */
+	int procs;                     /* of the last cycle; 0 without one */
 } gmb_stop_summary;
+
+/* GC CPU fraction of a run of wall_ns with the summary s: s->gc_cpu_ns /
+ * (wall_ns x s->procs); 0 without cycles, capped at 1. */
+double gmb_gc_cpu_fraction(const gmb_stop_summary *s, uint64_t wall_ns);
 
 /* Summarize the cycles c[0 .. n): every stop i < nstops of each is one
  * value; the last is its mark termination, the others are "other".  0, or

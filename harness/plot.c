@@ -29,7 +29,9 @@
  *                   the heap is heap_trigger at t_sweep_term,
  *                   heap_mark_end at t_end, heap_marked after the sweep,
  *                   against heap_goal (next_goal after) and, if there is
- *                   such a column, memory_limit.  MMU(w), the minimum
+ *                   such a column, memory_limit.
+ *   rss             DIR/rss.csv (plotrss.c): RSS, heap in use, heap goal
+ *                   and memory limit over time, a block per configuration.  MMU(w), the minimum
  *                   mutator utilization over windows of length w, is
  *                   1 - (most pause time in any window of length w) / w
  *                   (Cheng and Blelloch, PLDI 2001), computed here.
@@ -78,10 +80,13 @@ static const gmb_plot_figure plot_figures[] = {
 	{"heap", "Heap over time",
 	 "live heap through each cycle against the heap goal and the memory "
 	 "limit"},
+	{"rss", "Memory over time",
+	 "resident set size, heap in use and heap goal sampled over time "
+	 "(rss.csv), against the memory limit, a panel per configuration"},
 };
 static const gmb_plot_extract_fn plot_extractors[] = {
 	plot_alloc, plot_gogc_throughput, plot_gogc_rss,
-	gmb_plot_pause_cdf, gmb_plot_mmu, gmb_plot_heap,
+	gmb_plot_pause_cdf, gmb_plot_mmu, gmb_plot_heap, gmb_plot_rss,
 };
 #define PLOT_NFIGURES (sizeof plot_figures / sizeof plot_figures[0])
 

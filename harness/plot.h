@@ -61,4 +61,8 @@ typedef int (*gmb_plot_extract_fn)(gmb_plot_ctx *c);
 /* Append one block title (characters gnuplot would choke on become _). */
 void gmb_plot_title(gmb_plot_ctx *c, const char *word);
 
+/* The rss figure's extractor (plotrss.c): DIR/rss.csv. */
+#define GMB_RESULTS_RSS_FILE "rss.csv"
+int gmb_plot_rss(gmb_plot_ctx *c);
+
 #endif /* GOMEM_HARNESS_PLOT_H */

@@ -8,8 +8,11 @@
  *    HTML on the other.
  * 3. The page: the run and its machine (every scalar field of
  *    context.json's sections, so new fields appear without a change
- *    here); the configurations; a table per workload and configuration;
- *    the figures of DIR/plots/ that exist, in plot.c's order.
+ *    here); the configurations; when the configurations vary GOGC or the
+ *    memory limit, a GOGC table and a memory-limit table per benchmark
+ *    with collector counters, a row per setting (reportsweep.c); a table
+ *    per workload and configuration; the figures of DIR/plots/ that
+ *    exist, in plot.c's order.
  * 4. Rename both files into place.
  *
  * A table per workload: a benchmark's workload is the first word of its
@@ -34,7 +37,7 @@
 #include "harness/compare.h"
 #include "harness/plot.h"
 
-#define RP_CELL 256       /* bytes per table cell */
+#define RP_CELL GMB_REPORT_CELL /* bytes per table cell */
 #define RP_MAX_COLS 24
 #define RP_MAX_BASELINES 6
 #define RP_MAX_COMPS 16   /* '/'-separated components of a name */
@@ -577,6 +580,49 @@ static void rp_tables(rp_doc *d, const gmb_results_data *r)
 	}
 }
 
+/* ---- the GOGC and memory-limit tables ---------------------------------- */
+
+static void rp_sweep_emit(const char *title, char (*cells)[RP_CELL],
+			  size_t nrows, size_t ncols, void *ctx)
+{
+	rp_doc *d = ctx;
+	rp_heading(d, 3, title);
+	rp_table(d, cells, nrows, ncols);
+}
+
+static void rp_sweep_count(const char *title, char (*cells)[RP_CELL],
+			   size_t nrows, size_t ncols, void *ctx)
+{
+	(void)title, (void)cells, (void)nrows, (void)ncols, (void)ctx;
+}
+
+/* A section per axis the run varies (a sweep's, or run --gogc= lists). */
+static void rp_sweeps(rp_doc *d, const gmb_results_data *r)
+{
+	static const struct {
+		gmb_sweep_axis axis;
+		const char *heading, *what;
+	} axes[] = {
+		{GMB_AXIS_GOGC, "GOGC", "GOGC value"},
+		{GMB_AXIS_MEMLIMIT, "Memory limit", "memory limit"},
+	};
+	for (size_t a = 0; a < sizeof axes / sizeof axes[0]; a++) {
+		/* counted first: the section's heading goes before them */
+		if (gmb_report_sweep_tables(r, axes[a].axis, rp_sweep_count,
+					    NULL) == 0)
+			continue;
+		rp_heading(d, 2, axes[a].heading);
+		rp_para(d, "A row per %s the run measured: medians over the "
+			"repetitions of items per second, time per operation, the "
+			"collector's share of the CPU (GC CPU fraction: its CPU "
+			"time over wall time x procs, during the benchmark), the "
+			"benchmark's peak RSS, the cycles it ran and its pause "
+			"percentiles (a cycle's stops added up, as Go's PauseNs).",
+			axes[a].what);
+		gmb_report_sweep_tables(r, axes[a].axis, rp_sweep_emit, d);
+	}
+}
+
 /* ---- the page ---------------------------------------------------------- */
 
 static const char rp_style[] =
@@ -611,6 +657,7 @@ static void rp_body(rp_doc *d, const gmb_results_data *r)
 		rp_heading(d, 2, "Configurations");
 		rp_configs(d, r);
 	}
+	rp_sweeps(d, r);
 	rp_heading(d, 2, "Results");
 	rp_tables(d, r);
 	rp_heading(d, 2, "Figures");

@@ -27,4 +27,30 @@ int gmb_report_write(const gmb_results_data *d, FILE *err);
 
 int gmb_cmd_report(int argc, char **argv);
 
+/* ---- the setting tables (reportsweep.c) -------------------------------- */
+
+#define GMB_REPORT_CELL 256 /* bytes per table cell */
+
+/* The setting a table runs across. */
+typedef enum gmb_sweep_axis {
+	GMB_AXIS_GOGC,
+	GMB_AXIS_MEMLIMIT,
+} gmb_sweep_axis;
+
+/* What gmb_report_sweep_tables hands each table to: a title naming the
+ * benchmark (and the other settings, when they vary), and the cells, row
+ * 0 the header. */
+typedef void (*gmb_report_table_fn)(const char *title,
+				    char (*cells)[GMB_REPORT_CELL],
+				    size_t nrows, size_t ncols, void *ctx);
+
+/* A table per benchmark that reports collector counters (gc_cycles) and
+ * ran under two values or more of `axis` with its other settings equal:
+ * a row per value (GOGC rising, off last; memory limit falling, off
+ * first), with the medians over the repetitions of items/s, time/op, GC
+ * CPU fraction, peak RSS, cycles, pause p50 / p99 / max, and the
+ * repetitions.  Returns the number of tables. */
+size_t gmb_report_sweep_tables(const gmb_results_data *d, gmb_sweep_axis axis,
+			       gmb_report_table_fn emit, void *ctx);
+
 #endif /* GOMEM_HARNESS_REPORT_H */

@@ -437,3 +437,83 @@ int gmb_results_commit(bool latest)
 	res_ndirs = 0;
 	return 0;
 }
+
+/* ---- merging CSV parts -------------------------------------------------- */
+
+/* Copy the lines of `path` into out, each led by "index,"; the number of
+ * lines, or -1 when it cannot be read (a missing file has none). */
+static long results_copy_part(const char *path, size_t index, FILE *out)
+{
+	FILE *in = fopen(path, "r");
+	char line[8192];
+	long n = 0;
+	bool fresh = true; /* at the start of a line */
+	if (in == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof line, in) != NULL) {
+		if (fresh && line[0] != '\n') {
+			fprintf(out, "%zu,", index);
+			n++;
+		}
+		if (fresh && line[0] == '\n')
+			continue;
+		fputs(line, out);
+		fresh = strchr(line, '\n') != NULL;
+	}
+	if (!fresh)
+		fputc('\n', out); /* a last line cut short */
+	bool bad = ferror(in) != 0;
+	fclose(in);
+	return bad ? -1 : n;
+}
+
+long gmb_results_merge_csv(const char *const *parts, size_t n,
+			   const char *header, const char *out, char *err,
+			   size_t errlen)
+{
+	FILE *f = fopen(out, "w");
+	long rows = 0;
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot create %s: %s", out,
+			 strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%s\n", header);
+	for (size_t i = 0; i < n && rows >= 0; i++) {
+		long k = parts[i] != NULL ? results_copy_part(parts[i], i, f) : 0;
+		if (k < 0)
+			snprintf(err, errlen, "cannot read %s: %s", parts[i],
+				 strerror(errno));
+		rows = k < 0 ? -1 : rows + k;
+	}
+	if (fclose(f) != 0 && rows >= 0) {
+		snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+		rows = -1;
+	}
+	return rows;
+}
+
+int gmb_results_merge_parts(size_t n, const char *kind, const char *file,
+			    const char *header)
+{
+	char err[1024], name[64];
+	const char **parts = calloc(n ? n : 1, sizeof *parts);
+	const char *out = gmb_results_add(file);
+	long rows = -1;
+	for (size_t i = 0; parts != NULL && i < n; i++) {
+		snprintf(name, sizeof name, "config-%zu.%s.csv", i, kind);
+		parts[i] = gmb_results_add(name);
+	}
+	if (parts != NULL && out != NULL &&
+	    (rows = gmb_results_merge_csv(parts, n, header, out, err,
+					  sizeof err)) < 0)
+		fprintf(stderr, "gomem-bench run: %s\n", err);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "config-%zu.%s.csv", i, kind);
+		gmb_results_drop(name);
+	}
+	if (rows == 0)
+		gmb_results_drop(file);
+	free(parts);
+	return rows < 0 ? -1 : 0;
+}

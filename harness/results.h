@@ -13,6 +13,12 @@
  *                           placement (schema_version 1)
  *     cycles/<label>.csv    one line per collection cycle of a
  *                           configuration (cycles.h), when it had any
+ *     mmu.csv               config,benchmark,window_s,mmu: each benchmark
+ *                           instance's MMU curve (its last repetition;
+ *                           gccounters.h), when any benchmark had one
+ *     rss.csv               config,benchmark,time_s,rss_bytes,heap_inuse,
+ *                           heap_goal,memory_limit: RSS and heap sampled
+ *                           over time (rss.h), when sampling was on
  *   results/latest          symlink to the newest successful run written
  *                           under results/ (every benchmark passed)
  *
@@ -98,6 +104,22 @@ void gmb_results_abandon(void);
  * wrong with it. */
 int gmb_results_merge(const char *const *parts, const char *const *labels,
 		      size_t n, const char *out, char *err, size_t errlen);
+
+/* Concatenate the CSV parts parts[0 .. n-1] (lines without a header;
+ * a NULL or missing part has none) into `out`: the line `header`, then
+ * every line of part i led by "i,".  Returns the number of rows written,
+ * or -1 with a message in err naming the file. */
+long gmb_results_merge_csv(const char *const *parts, size_t n,
+			   const char *header, const char *out, char *err,
+			   size_t errlen);
+
+/* In the temporary directory: merge the parts config-0.KIND.csv ..
+ * config-(n-1).KIND.csv (files added for n configurations) into the
+ * results file `file` with gmb_results_merge_csv, then drop the parts;
+ * `file` is dropped too when no part had a row.  0, or -1 after a
+ * message. */
+int gmb_results_merge_parts(size_t n, const char *kind, const char *file,
+			    const char *header);
 
 /* Write `root` as indented JSON to `path`; 0, or -1 with a message. */
 int gmb_json_write(json_t *root, const char *path, char *err, size_t errlen);

@@ -20,11 +20,16 @@
  *    1 had a failing benchmark (its results are kept, the run exits 1);
  *    any other failure stops the run and removes what it wrote.
  *    Each child also logs its collection cycles to cycles/<settings>.csv
- *    (dropped when it had none), and prints a progress line to stderr as
- *    each benchmark instance finishes (run_child.c).
- * 5. Merge the children's JSON into bench.json, write context.json,
- *    rename the temporary directory to DIR, and point results/latest at
- *    it when every benchmark passed.
+ *    (dropped when it had none), writes each benchmark's MMU curve and,
+ *    when sampling is on, RSS samples to its own CSV parts, and prints a
+ *    progress line to stderr as each benchmark instance finishes
+ *    (run_child.c).
+ * 5. Merge the children's JSON into bench.json and their CSV parts into
+ *    mmu.csv and rss.csv (each row led by its configuration's index),
+ *    write context.json, rename the temporary directory to DIR, and point
+ *    results/latest at it when every benchmark passed.
+ * A sweep (`run gogc_sweep` / `run memlimit_sweep`, sweep.c) is such a
+ * run with its settings list and its workload's filter decided first.
  * Exit status: 0; 1 when the run failed or a benchmark reported an
  * error; 2 for a bad command line or environment.
  */
@@ -41,6 +46,7 @@
 #include "harness/context.h"
 #include "harness/cycles.h"
 #include "harness/results.h"
+#include "harness/rss.h"
 #include "harness/run.h"
 #include "harness/shim.h"
 #include "harness/workload.h"
@@ -56,6 +62,8 @@ typedef struct run_plan {
 	unsigned *lib_base;    /* per configuration: collector's first slot */
 	int *status;           /* per configuration: the child's exit status */
 	unsigned registered_max; /* largest registered thread count */
+	size_t ninstances;     /* benchmark instances to run */
+	const char *sweep_workload; /* a sweep's workload, else NULL */
 	char date[32];
 	hwloc_topology_t topo;
 } run_plan;
@@ -63,14 +71,30 @@ typedef struct run_plan {
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: gomem-bench run [--out DIR | --name NAME] [settings] "
+		"usage: gomem-bench run [gogc_sweep | memlimit_sweep "
+		"[--workload=NAME]]\n"
+		"                       [--out DIR | --name NAME] [settings] "
 		"[placement]\n"
-		"                       [--benchmark_* flags]\n\n"
+		"                       [--rss-interval=MS] [--benchmark_* "
+		"flags]\n\n"
 		"Runs every registered benchmark (gomem-bench list shows them) "
 		"once per\nconfiguration, each configuration in a fresh process; "
 		"writes DIR/bench.json\n(Google Benchmark JSON, every "
-		"configuration) and DIR/context.json (machine,\nbuild, "
-		"settings, placement); prints gomem against glibc.\n\n"
+		"configuration), DIR/context.json (machine,\nbuild, "
+		"settings, placement), DIR/cycles/*.csv (each configuration's "
+		"cycles),\nDIR/mmu.csv (each benchmark's MMU curve) and, with "
+		"RSS sampling, DIR/rss.csv;\nprints gomem against glibc.\n\n"
+		"sweeps: one workload across a settings list, a fresh process "
+		"per value:\n"
+		"  gogc_sweep         --gogc=LIST, default "
+		GMB_SWEEP_GOGC_DEFAULT "\n"
+		"  memlimit_sweep     --memlimit=LIST, default "
+		GMB_SWEEP_MEMLIMIT_DEFAULT "\n"
+		"  --workload=NAME    the workload (default " GMB_SWEEP_WORKLOAD
+		"); --benchmark_filter\n"
+		"                     narrows it further\n"
+		"  report DIR then has a table per benchmark with a row per "
+		"setting.\n\n"
 		"results:\n"
 		"  --out DIR      where to write; absent or empty (never "
 		"overwritten)\n"
@@ -89,7 +113,11 @@ static void run_usage(FILE *out)
 		"  --procs=LIST       GOMAXPROCS analogue; 0 = online CPUs "
 		"(default 0)\n"
 		"  --threads=LIST     benchmark thread counts, replacing the "
-		"registered ones\n\n"
+		"registered ones\n"
+		"  --rss-interval=MS  sample RSS, heap in use, heap goal and "
+		"limit every MS ms\n"
+		"                     into DIR/rss.csv (default %d with "
+		"--memlimit, else 0: off)\n\n"
 		"placement (hwloc; gomem-bench topology --pin=POLICY shows "
 		"it):\n"
 		"  --pin=POLICY       " GMB_PIN_ACCEPTED " (default none)\n"
@@ -117,7 +145,7 @@ static void run_usage(FILE *out)
 		"(use --out);\n--benchmark_list_tests is gomem-bench list.\n\n"
 		"The environment configures gomem as it configures Go: GOGC, "
 		"GOMEMLIMIT,\nGODEBUG=gctrace=1; the settings flags override "
-		"the first two.\n");
+		"the first two.\n", GMB_RSS_INTERVAL_MS);
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -199,6 +227,14 @@ static int run_parse_child(gmb_run_opts *o, int argc, char **argv, int *i)
 		o->child_cycles = run_value(argc, argv, i, GMB_CHILD_CYCLES);
 		return o->child_cycles != NULL ? 1 : -GMB_EXIT_USAGE;
 	}
+	if (gmb_flag_is(arg, GMB_CHILD_MMU)) {
+		o->child_mmu = run_value(argc, argv, i, GMB_CHILD_MMU);
+		return o->child_mmu != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
+	if (gmb_flag_is(arg, GMB_CHILD_RSS)) {
+		o->child_rss = run_value(argc, argv, i, GMB_CHILD_RSS);
+		return o->child_rss != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
 	if (gmb_flag_is(arg, GMB_CHILD_PROGRESS)) {
 		const char *v = run_value(argc, argv, i, GMB_CHILD_PROGRESS);
 		if (v == NULL)
@@ -233,6 +269,42 @@ static int run_parse_settings(gmb_run_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* The sweep's word, --workload and --rss-interval: 1, 0 (not one), or
+ * -(exit status). */
+static int run_parse_sweep(gmb_run_opts *o, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *v;
+	gmb_sweep sw;
+	char *end;
+	if (arg[0] != '-' && gmb_sweep_parse(arg, &sw) == 0) {
+		if (o->sweep != GMB_SWEEP_NONE)
+			return -gmb_usage_error("run", "'%s': a run is one sweep "
+						"(%s was given already)", arg,
+						gmb_sweep_name(o->sweep));
+		o->sweep = sw;
+		return 1;
+	}
+	if (gmb_flag_is(arg, "workload")) {
+		if ((v = run_value(argc, argv, i, "workload")) == NULL)
+			return -GMB_EXIT_USAGE;
+		o->workload = v;
+		return 1;
+	}
+	if (!gmb_flag_is(arg, "rss-interval"))
+		return 0;
+	if ((v = run_value(argc, argv, i, "rss-interval")) == NULL)
+		return -GMB_EXIT_USAGE;
+	unsigned long ms = strtoul(v, &end, 10);
+	if (*end != '\0' || v[0] == '-' || ms > 60000 || o->have_rss_interval)
+		return -gmb_usage_error("run", "--rss-interval=%s: %s; it takes "
+					"milliseconds, 0 (off) to 60000", v,
+					o->have_rss_interval ? "given twice"
+							     : "not a number");
+	o->rss_interval_ms = (unsigned)ms;
+	o->have_rss_interval = true;
+	return 1;
+}
+
 /* --out and --name: 1, 0 (not one), or -(exit status). */
 static int run_parse_dir(gmb_run_opts *o, int argc, char **argv, int *i)
 {
@@ -252,7 +324,7 @@ static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
 {
 	static int (*const parsers[])(gmb_run_opts *, int, char **, int *) = {
 		run_parse_dir, run_parse_settings, run_parse_placement,
-		run_parse_child,
+		run_parse_child, run_parse_sweep,
 	};
 	const char *arg = argv[*i];
 	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -270,11 +342,13 @@ static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
 			o->bench[o->nbench++] = argv[*i];
 		return rc;
 	}
-	return gmb_usage_error("run", "unknown %s '%s'; run accepts --out, "
-			       "--name, --gogc, --memlimit, --collector, "
-			       "--procs, --threads, --pin, --membind, --help "
-			       "and Google Benchmark's --benchmark_* flags "
-			       "(gomem-bench run --help says more)",
+	return gmb_usage_error("run", "unknown %s '%s'; run accepts "
+			       "gogc_sweep or memlimit_sweep (and --workload), "
+			       "--out, --name, --gogc, --memlimit, --collector, "
+			       "--procs, --threads, --pin, --membind, "
+			       "--rss-interval, --help and Google Benchmark's "
+			       "--benchmark_* flags (gomem-bench run --help "
+			       "says more)",
 			       arg[0] == '-' ? "flag" : "argument", arg);
 }
 
@@ -288,6 +362,10 @@ static int run_parse(gmb_run_opts *o, int argc, char **argv)
 	if (o->out != NULL && o->name != NULL)
 		return gmb_usage_error("run", "--out and --name both say where "
 				       "to write; give one");
+	if (o->child_config == NULL && !o->have_rss_interval)
+		o->rss_interval_ms = o->settings.nmemlimit > 0 ||
+					     o->sweep == GMB_SWEEP_MEMLIMIT
+				     ? GMB_RSS_INTERVAL_MS : 0;
 	return 0;
 }
 
@@ -323,27 +401,66 @@ static int run_plan_configs(const gmb_run_opts *o, run_plan *p)
 	return 0;
 }
 
-/* gmb_list callback: count the instances, note the largest thread count
- * ("/threads:N" in the name). */
+/* gmb_list callback: note the largest thread count ("/threads:N" in the
+ * name) of the instances that will run. */
 static void run_note_instance(const char *name, void *ctx)
 {
 	run_plan *p = ctx;
+	const gmb_workload *w = p->sweep_workload != NULL
+		? gmb_workload_of(name) : NULL;
+	if (p->sweep_workload != NULL &&
+	    (w == NULL || strcmp(w->name, p->sweep_workload) != 0))
+		return; /* not the sweep's */
 	const char *t = strstr(name, "/threads:");
 	unsigned n = t != NULL ? (unsigned)strtoul(t + 9, NULL, 10) : 1;
+	p->ninstances++;
 	if (n > p->registered_max)
 		p->registered_max = n;
 }
 
+/* A sweep's settings list (sweep.c); 0 or an exit status. */
+static int run_plan_sweep_settings(gmb_run_opts *o)
+{
+	char err[600];
+	if (gmb_sweep_settings(o, err, sizeof err) != 0)
+		return gmb_usage_error("run", "%s", err);
+	return 0;
+}
+
+/* A sweep: its workload's instances among those the user's filter
+ * matched, as one more --benchmark_filter for the children.  0 or an
+ * exit status. */
+static int run_plan_sweep(gmb_run_opts *o, run_plan *p)
+{
+	static char filter[16384];
+	int n = snprintf(filter, sizeof filter, "--benchmark_filter=");
+	if (o->sweep == GMB_SWEEP_NONE)
+		return 0;
+	if (gmb_sweep_filter(o->workload, o->settings.nthreads > 0, filter + n,
+			     sizeof filter - (size_t)n))
+		return gmb_usage_error("run", "%s: no benchmark of workload "
+				       "'%s' matches --benchmark_filter; "
+				       "gomem-bench list shows the workloads "
+				       "and their benchmarks",
+				       gmb_sweep_name(o->sweep), o->workload);
+	o->bench[o->nbench++] = filter; /* after the user's: it wins */
+	p->sweep_workload = o->workload;
+	return 0;
+}
+
 /* Check the flags with Google Benchmark and that the filter matches;
  * derive each configuration's first collector slot.  0 or an exit status. */
-static int run_plan_benchmarks(const gmb_run_opts *o, run_plan *p)
+static int run_plan_benchmarks(gmb_run_opts *o, run_plan *p)
 {
 	int rc = gmb_benchmark_init("run", o->bench, o->nbench);
 	if (rc != 0)
 		return rc;
 	if (gmb_workloads_register() != 0)
 		return GMB_EXIT_FAIL;
-	if (gmb_list(run_note_instance, p) == 0)
+	if ((rc = run_plan_sweep(o, p)) != 0)
+		return rc;
+	gmb_list(run_note_instance, p);
+	if (p->ninstances == 0)
 		return gmb_usage_error("run", "no benchmark matches "
 				       "--benchmark_filter; gomem-bench list "
 				       "shows the names");
@@ -379,13 +496,35 @@ static void run_plan_free(run_plan *p)
 
 /* Start this program on configuration i, writing its JSON to `json`;
  * its pid, or -1 after a message. */
+/* The per-configuration files of configuration i (run_config). */
+typedef struct run_files {
+	const char *json, *cycles, *mmu, *rss; /* rss: NULL when not sampled */
+} run_files;
+
+/* The child's CSV flags into mmu / rss / ival, appended to argv. */
+static int run_csv_flags(const gmb_run_opts *o, const run_files *f,
+			 char *mmu, char *rss, char *ival, char **argv, int n)
+{
+	snprintf(mmu, 4400, "--" GMB_CHILD_MMU "=%s", f->mmu);
+	argv[n++] = mmu;
+	if (f->rss != NULL) {
+		snprintf(rss, 4400, "--" GMB_CHILD_RSS "=%s", f->rss);
+		snprintf(ival, 48, "--rss-interval=%u", o->rss_interval_ms);
+		argv[n++] = rss;
+		argv[n++] = ival;
+	}
+	return n;
+}
+
 static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
-		       const char *json, const char *cycles)
+		       const run_files *f)
 {
 	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
 	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], cyc[4400], slots[48],
-		pin[32], mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX];
-	char *argv[o->nbench + 13];
+		pin[32], mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX],
+		mmu[4400], rss[4400], ival[48];
+	char *argv[o->nbench + 16];
+	const char *json = f->json, *cycles = f->cycles;
 	int n = 0;
 
 	gmb_config_format(&p->configs[i], label, sizeof label);
@@ -401,6 +540,7 @@ static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
 			 mem, prog};
 	for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
 		argv[n++] = fixed[k];
+	n = run_csv_flags(o, f, mmu, rss, ival, argv, n);
 	if (!o->have_repetitions)
 		argv[n++] = reps;
 	for (int k = 0; k < o->nbench; k++)
@@ -479,26 +619,43 @@ static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
 	snprintf(buf, n, "cycles/%s.csv", label);
 }
 
+/* Add configuration i's files to the results: its JSON, its cycle log,
+ * its CSV parts.  false after a message. */
+static bool run_add_files(const gmb_run_opts *o, const run_plan *p, size_t i,
+			  char *cycles, size_t clen, run_files *f)
+{
+	char name[64];
+	snprintf(name, sizeof name, "config-%zu.json", i);
+	run_cycles_name(o, &p->configs[i], cycles, clen);
+	if ((f->json = gmb_results_add(name)) == NULL ||
+	    (f->cycles = gmb_results_add(cycles)) == NULL)
+		return false;
+	snprintf(name, sizeof name, "config-%zu.mmu.csv", i);
+	if ((f->mmu = gmb_results_add(name)) == NULL)
+		return false;
+	snprintf(name, sizeof name, "config-%zu.rss.csv", i);
+	f->rss = NULL;
+	return o->rss_interval_ms == 0 || (f->rss = gmb_results_add(name));
+}
+
 /* Run configuration i; 0 or 1 (see run_judge), or -(exit status). */
 static int run_config(const gmb_run_opts *o, run_plan *p, size_t i,
 		      const char **json)
 {
-	char name[64], cycles[GMB_CONFIG_TEXT_MAX + 16], label[GMB_CONFIG_TEXT_MAX];
-	const char *cycles_path;
-	snprintf(name, sizeof name, "config-%zu.json", i);
-	run_cycles_name(o, &p->configs[i], cycles, sizeof cycles);
-	if ((*json = gmb_results_add(name)) == NULL ||
-	    (cycles_path = gmb_results_add(cycles)) == NULL)
+	char cycles[GMB_CONFIG_TEXT_MAX + 16], label[GMB_CONFIG_TEXT_MAX];
+	run_files f;
+	if (!run_add_files(o, p, i, cycles, sizeof cycles, &f))
 		return -GMB_EXIT_FAIL;
+	*json = f.json;
 	gmb_config_format(&p->configs[i], label, sizeof label);
 	if (p->n > 1)
 		printf("%s== configuration %zu of %zu: %s ==\n", i ? "\n" : "",
 		       i + 1, p->n, label);
-	pid_t pid = run_spawn(o, p, i, *json, cycles_path);
+	pid_t pid = run_spawn(o, p, i, &f);
 	if (pid < 0)
 		return -GMB_EXIT_FAIL;
 	p->status[i] = run_judge(p, i, run_wait(pid));
-	if (!gmb_cycles_any(cycles_path)) /* no cycle: no log */
+	if (!gmb_cycles_any(f.cycles)) /* no cycle: no log */
 		gmb_results_drop(cycles);
 	return p->status[i];
 }
@@ -506,8 +663,10 @@ static int run_config(const gmb_run_opts *o, run_plan *p, size_t i,
 /* ---- writing the results ------------------------------------------------- */
 
 /* bench.json out of the children's files, which are then dropped: every
- * entry and every child's context is in bench.json.  0 or 1. */
-static int run_merge(const run_plan *p, const char **json)
+ * entry and every child's context is in bench.json; then mmu.csv and
+ * rss.csv out of their parts.  0 or 1. */
+static int run_merge(const gmb_run_opts *o, const run_plan *p,
+		     const char **json)
 {
 	char err[1024];
 	char (*labels)[GMB_CONFIG_TEXT_MAX] = calloc(p->n, sizeof *labels);
@@ -529,7 +688,11 @@ static int run_merge(const run_plan *p, const char **json)
 		snprintf(name, sizeof name, "config-%zu.json", i);
 		gmb_results_drop(name);
 	}
-	rc = 0;
+	rc = gmb_results_merge_parts(p->n, "mmu", GMB_RESULTS_MMU,
+				     GMB_MMU_HEADER) ? GMB_EXIT_FAIL : 0;
+	if (rc == 0 && o->rss_interval_ms > 0)
+		rc = gmb_results_merge_parts(p->n, "rss", GMB_RESULTS_RSS,
+					     GMB_RSS_HEADER) ? GMB_EXIT_FAIL : 0;
 out:
 	free(labels);
 	free(lp);
@@ -549,7 +712,9 @@ static int run_write_context(const gmb_run_opts *o, const run_plan *p,
 		.settings = &o->settings, .pin = o->pin, .membind = o->membind,
 		.configs = p->configs, .nconfigs = p->n,
 		.lib_base = p->lib_base, .exit_status = p->status,
-		.topo = p->topo,
+		.topo = p->topo, .sweep = gmb_sweep_name(o->sweep),
+		.sweep_workload = p->sweep_workload,
+		.rss_interval_ms = o->rss_interval_ms,
 	};
 	if (path == NULL)
 		return GMB_EXIT_FAIL;
@@ -573,7 +738,7 @@ static int run_execute(const gmb_run_opts *o, run_plan *p, int argc,
 		failed += r == GMB_EXIT_FAIL;
 	}
 	if (rc == 0)
-		rc = run_merge(p, json);
+		rc = run_merge(o, p, json);
 	if (rc == 0)
 		rc = run_write_context(o, p, argc, argv);
 	free(json);
@@ -593,7 +758,7 @@ static int run_execute(const gmb_run_opts *o, run_plan *p, int argc,
 
 int gmb_cmd_run(int argc, char **argv)
 {
-	char *bench[argc > 0 ? argc : 1];
+	char *bench[argc + 2]; /* the user's flags and a sweep's filter */
 	gmb_run_opts o = {.bench = bench};
 	run_plan p = {0};
 
@@ -607,7 +772,8 @@ int gmb_cmd_run(int argc, char **argv)
 	if (o.child_config != NULL)
 		return gmb_run_child(&o);
 	gmb_context_date(p.date, sizeof p.date);
-	if ((rc = run_plan_configs(&o, &p)) == 0 &&
+	if ((rc = run_plan_sweep_settings(&o)) == 0 &&
+	    (rc = run_plan_configs(&o, &p)) == 0 &&
 	    (rc = run_plan_benchmarks(&o, &p)) == 0 &&
 	    (rc = run_plan_topology(&o, &p)) == 0 &&
 	    (rc = gmb_results_prepare(o.out, o.name, GMB_GIT_REVISION)) == 0)

@@ -19,6 +19,31 @@
 #define GMB_CHILD_SLOTS "child-slots"   /* the collector's first slot */
 #define GMB_CHILD_CYCLES "child-cycles" /* where its per-cycle CSV goes */
 #define GMB_CHILD_PROGRESS "child-progress" /* "c/C": configuration c of C */
+#define GMB_CHILD_MMU "child-mmu"       /* where its MMU curves go */
+#define GMB_CHILD_RSS "child-rss"       /* where its RSS samples go */
+
+/* The results files the children's parts are merged into (results.h). */
+#define GMB_RESULTS_MMU "mmu.csv"
+#define GMB_RESULTS_RSS "rss.csv"
+#define GMB_MMU_HEADER "config,benchmark,window_s,mmu"
+#define GMB_RSS_HEADER "config,benchmark,time_s,rss_bytes,heap_inuse," \
+	"heap_goal,memory_limit"
+
+/* The sweeps: `gomem-bench run gogc_sweep|memlimit_sweep [--workload=W]`
+ * runs one workload (default GMB_SWEEP_WORKLOAD) across a settings list
+ * (the one given, else the default below), one configuration (a fresh
+ * process) per value. */
+typedef enum gmb_sweep {
+	GMB_SWEEP_NONE,
+	GMB_SWEEP_GOGC,
+	GMB_SWEEP_MEMLIMIT,
+} gmb_sweep;
+#define GMB_SWEEP_WORKLOAD "steady_heap"
+/* The list. */
+#define GMB_SWEEP_GOGC_DEFAULT "25,50,100,200,400,800,off"
+/* Around steady_heap's 64 MiB live heap: from no limit down to 1.5x the
+ * live heap, where the limit binds below GOGC=100's goal (2x). */
+#define GMB_SWEEP_MEMLIMIT_DEFAULT "off,512MiB,256MiB,192MiB,128MiB,96MiB"
 
 typedef struct gmb_run_opts {
 	const char *out;      /* --out DIR */
@@ -31,10 +56,16 @@ typedef struct gmb_run_opts {
 	gmb_pin pin;
 	gmb_membind membind;
 	bool have_pin, have_membind;
+	gmb_sweep sweep;
+	const char *workload;     /* --workload: the sweep's */
+	unsigned rss_interval_ms; /* 0: no RSS sampling */
+	bool have_rss_interval;
 	/* in a child */
 	const char *child_config; /* non-NULL: this process is a child */
 	const char *child_out;
 	const char *child_cycles; /* NULL: no per-cycle log */
+	const char *child_mmu;    /* NULL: no MMU curves */
+	const char *child_rss;    /* NULL: no RSS sampling */
 	unsigned child_slots;
 	unsigned child_config_no, child_configs; /* for progress; 0: unknown */
 } gmb_run_opts;
@@ -43,5 +74,22 @@ typedef struct gmb_run_opts {
  * benchmark failed (its JSON is still written), 2 for a configuration
  * gomem refuses. */
 int gmb_run_child(const gmb_run_opts *o);
+
+/* "gogc_sweep" / "memlimit_sweep" into *out: 0, or -1 for another word. */
+int gmb_sweep_parse(const char *word, gmb_sweep *out);
+const char *gmb_sweep_name(gmb_sweep s); /* NULL for GMB_SWEEP_NONE */
+
+/* The sweep's settings and filter, before planning: the default list of
+ * its setting when none was given (0, or -1 with a message in err: a
+ * --workload without a sweep);
+ * then, with the benchmarks registered and Google Benchmark's flags in
+ * force, gmb_sweep_filter builds the filter that keeps the instances of
+ * `workload` among those the user's filter matched, "^(A|B)$" over their
+ * names, into buf; with any_threads (--threads renames the instances)
+ * "^(A|B)(/threads:[0-9]+)?$" over their names without "/threads:N".  0,
+ * or -1 when none matched or buf is too small. */
+int gmb_sweep_settings(gmb_run_opts *o, char *err, size_t errlen);
+int gmb_sweep_filter(const char *workload, bool any_threads, char *buf,
+		     size_t len);
 
 #endif /* GOMEM_HARNESS_RUN_H */

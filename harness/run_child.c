@@ -17,7 +17,10 @@
  *    "[config c/C] [i/N] NAME … ETA m:ss" as each of the N benchmark
  *    instances finishes (the ETA from the mean time per finished
  *    instance; "[config c/C]" only with several configurations); print
- *    gomem against glibc.
+ *    gomem against glibc.  As each instance finishes, its MMU curve
+ *    (gccounters.h: the last repetition's) goes to --child-mmu as
+ *    "NAME,window_s,mmu" lines, and the RSS samples taken since the last
+ *    instance finished (rss.h; with --child-rss) are labelled with NAME.
  * Exit status: 0; 1 when a benchmark reported an error (the JSON is
  * written all the same); 2 when something is refused before the run.
  */
@@ -29,6 +32,8 @@
 #include "harness/cmd.h"
 #include "harness/context.h"
 #include "harness/cycles.h"
+#include "harness/gccounters.h"
+#include "harness/rss.h"
 #include "harness/run.h"
 #include "harness/shim.h"
 #include "harness/summary.h"
@@ -88,6 +93,7 @@ typedef struct child_progress {
 	char cur[512];          /* the instance whose repetitions are counted */
 	int64_t reps;           /* of it, so far */
 	char last[512];         /* the last instance counted as finished */
+	FILE *mmu;              /* --child-mmu, or NULL */
 } child_progress;
 
 static double child_seconds(void)
@@ -119,6 +125,18 @@ static bool child_finishes(child_progress *p, const gmb_result *r)
 	return ++p->reps >= (r->repetitions > 0 ? r->repetitions : 1);
 }
 
+/* The finished instance's MMU curve and RSS samples. */
+static void child_curves(child_progress *p, const gmb_result *r)
+{
+	double w[GMB_MMU_CURVE_MAX], mmu[GMB_MMU_CURVE_MAX];
+	size_t n = gmb_gc_curve_take(w, mmu);
+	for (size_t i = 0; p->mmu != NULL && !r->error && i < n; i++)
+		fprintf(p->mmu, "%s,%.6g,%.6f\n", r->name, w[i] / 1e9, mmu[i]);
+	if (p->mmu != NULL)
+		fflush(p->mmu);
+	gmb_rss_sampler_mark(r->name);
+}
+
 /* gmb_run callback: the summary's, then a progress line per instance. */
 static void child_progress_add(const gmb_result *r, void *ctx)
 {
@@ -127,6 +145,7 @@ static void child_progress_add(const gmb_result *r, void *ctx)
 	if (!child_finishes(p, r))
 		return;
 	snprintf(p->last, sizeof p->last, "%s", r->name);
+	child_curves(p, r);
 	p->done++;
 	double left = (child_seconds() - p->t0) / (double)p->done *
 		      (double)(p->total > p->done ? p->total - p->done : 0);
@@ -146,9 +165,19 @@ static int child_execute(const gmb_run_opts *o)
 		.sum = &sum, .config = o->child_config_no,
 		.nconfigs = o->child_configs,
 	};
+	char err[512];
+	if (o->child_mmu != NULL && (prog.mmu = fopen(o->child_mmu, "w")) == NULL)
+		fprintf(stderr, "gomem-bench run: cannot create %s\n", o->child_mmu);
+	if (o->child_rss != NULL &&
+	    gmb_rss_sampler_start(o->child_rss, o->rss_interval_ms, err,
+				  sizeof err) != 0)
+		fprintf(stderr, "gomem-bench run: %s\n", err);
 	prog.total = gmb_list(child_count_instance, NULL);
 	prog.t0 = child_seconds();
 	size_t matched = gmb_run(child_progress_add, &prog);
+	gmb_rss_sampler_stop(); /* before the heap it reads goes */
+	if (prog.mmu != NULL)
+		fclose(prog.mmu);
 	gm_shutdown();
 	if (matched == 0) {
 		gmb_summary_free(&sum);

@@ -5,7 +5,8 @@
  * run's span, from hand-computed pause histories; per-stop figures
  * (all stops, mark termination, the others) from hand-made cycle records;
  * then the same computations on a real collector's gm_read_gcstats data
- * and stop log (harness/cycles.c).
+ * and stop log (harness/cycles.c); the MMU curve kept for mmu.csv and
+ * the GC CPU fraction of a run.
  *
  * Times are in ns; MS is a millisecond.  A run is [0, 100 ms] unless said.
  */
@@ -337,6 +338,54 @@ START_TEST(live_stop_log)
 }
 END_TEST
 
+/* The MMU curve: windows 100 us x 10^(k/10) up to the run's span; one 1
+ * ms pause in a 1 s run leaves nothing to any window of 1 ms or less,
+ * and 1 - 1/w of a window of w ms beyond. */
+START_TEST(mmu_curve_one_pause)
+{
+	uint64_t ns[1] = {1000000}, end[1] = {EPOCH + 501000000};
+	double w[GMB_MMU_CURVE_MAX], mmu[GMB_MMU_CURVE_MAX];
+	size_t n = gmb_gc_mmu_curve(ns, end, 1, false, EPOCH, EPOCH + 1000000000,
+				    w, mmu);
+	ck_assert_uint_eq(n, 41); /* 100 us .. 1 s, ten per decade */
+	ck_assert_double_eq_tol(w[0], 1e5, 1e-3);
+	ck_assert_double_eq_tol(w[40], 1e9, 1e-3);
+	ck_assert_double_eq_tol(gmb_mmu_curve_window(50), 1e10, 1e-2);
+	ck_assert_double_eq_tol(mmu[0], 0, TOL);
+	ck_assert_double_eq_tol(mmu[10], 0, TOL);          /* 1 ms */
+	ck_assert_double_eq_tol(mmu[20], 0.9, 1e-6);       /* 10 ms */
+	ck_assert_double_eq_tol(mmu[30], 0.99, 1e-6);      /* 100 ms */
+	ck_assert_double_eq_tol(mmu[40], 0.999, 1e-6);     /* 1 s: all */
+	for (size_t i = 1; i < n; i++)
+		ck_assert(mmu[i] >= mmu[i - 1] - TOL);      /* never falls */
+	/* a run shorter than the first window still has that one point */
+	n = gmb_gc_mmu_curve(NULL, NULL, 0, false, EPOCH, EPOCH + 50000, w, mmu);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_double_eq_tol(mmu[0], 1, TOL);
+}
+END_TEST
+
+/* GC CPU fraction: the cycles' collector CPU over wall x procs. */
+START_TEST(gc_cpu_fraction_of_a_run)
+{
+	gmb_cycle_stops c[2] = {
+		{.num = 1, .nstops = 1, .stop_ns = {100}, .gc_cpu_ns = 30000000,
+		 .procs = 2},
+		{.num = 2, .nstops = 1, .stop_ns = {100}, .gc_cpu_ns = 70000000,
+		 .procs = 2},
+	};
+	gmb_stop_summary s;
+	ck_assert_int_eq(gmb_stops_summarize(c, 2, &s), 0);
+	ck_assert_int_eq(s.gc_cpu_ns, 100000000);
+	ck_assert_int_eq(s.procs, 2);
+	/* 0.1 s of GC CPU in 1 s on 2 procs */
+	ck_assert_double_eq_tol(gmb_gc_cpu_fraction(&s, 1000000000), 0.05, TOL);
+	ck_assert_double_eq_tol(gmb_gc_cpu_fraction(&s, 10000000), 1, TOL); /* capped */
+	ck_assert_int_eq(gmb_stops_summarize(c, 0, &s), 0);
+	ck_assert_double_eq_tol(gmb_gc_cpu_fraction(&s, 1000000000), 0, TOL);
+}
+END_TEST
+
 static Suite *gccounters_suite(void)
 {
 	Suite *s = suite_create("gccounters");
@@ -352,6 +401,8 @@ static Suite *gccounters_suite(void)
 	tcase_add_test(sum, percentiles);
 	tcase_add_test(sum, stops_split_mark_termination);
 	tcase_add_test(sum, stops_none);
+	tcase_add_test(sum, mmu_curve_one_pause);
+	tcase_add_test(sum, gc_cpu_fraction_of_a_run);
 	tcase_add_test(live, live_collector);
 	tcase_add_test(live, live_stop_log);
 	tcase_set_timeout(live, 120);

@@ -427,6 +427,37 @@ START_TEST(subdirectory_files)
 }
 END_TEST
 
+/* gmb_results_merge_csv: the header, each part's lines led by its index;
+ * missing parts and blank lines add nothing; a last line without its
+ * newline gets one. */
+START_TEST(merge_csv_parts)
+{
+	in_tmpdir();
+	write_file("p0.csv", "a/x,0.0001,0.5\na/x,0.001,0.75\n");
+	write_file("p2.csv", "\nb/y,0.0001,1\nb/z,2,0"); /* no final newline */
+	const char *parts[] = {"p0.csv", "missing.csv", "p2.csv", NULL};
+	ck_assert_int_eq(gmb_results_merge_csv(parts, 4, "config,benchmark,"
+					       "window_s,mmu", "m.csv", err,
+					       sizeof err), 4);
+	FILE *f = fopen("m.csv", "r");
+	char all[512] = "";
+	size_t n = fread(all, 1, sizeof all - 1, f);
+	fclose(f);
+	all[n] = '\0';
+	ck_assert_str_eq(all, "config,benchmark,window_s,mmu\n"
+			      "0,a/x,0.0001,0.5\n0,a/x,0.001,0.75\n"
+			      "2,b/y,0.0001,1\n2,b/z,2,0\n");
+	/* nothing at all: the header and 0 rows */
+	const char *none[] = {"missing.csv"};
+	ck_assert_int_eq(gmb_results_merge_csv(none, 1, "h", "e.csv", err,
+					       sizeof err), 0);
+	/* an output that cannot be created is named */
+	ck_assert_int_eq(gmb_results_merge_csv(parts, 1, "h", "no/such/x.csv",
+					       err, sizeof err), -1);
+	assert_contains(err, "no/such/x.csv");
+}
+END_TEST
+
 static Suite *results_suite(void)
 {
 	Suite *s = suite_create("results");
@@ -444,6 +475,7 @@ static Suite *results_suite(void)
 	tcase_add_test(tc, load_corrupt);
 	tcase_add_test(tc, load_wrong_fields);
 	tcase_add_test(tc, merge_refuses_bad_part);
+	tcase_add_test(tc, merge_csv_parts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cycles");

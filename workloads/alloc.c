@@ -2,15 +2,23 @@
  * alloc.c — allocation throughput: gomem against glibc malloc, same sizes,
  * same batches, in the same process.
  *
- * Benchmarks (each with 1 and 2 threads; names pair up by allocator,
- * gomem, glibc (malloc+free) and calloc (glibc calloc+free)):
- *   alloc_tiny/{gomem,glibc}/8        8 B noscan: Go's tiny allocator
- *   alloc_small/{gomem,glibc}/32      32 B noscan: a small size class
- *   alloc_small/{gomem,glibc}/1024    1 KiB noscan
- *   alloc_small_ptr/{gomem,glibc}/32  32 B with pointer slots at 0 and 8
- *                                     (gm_new of "node32"; glibc: malloc)
- *   alloc_large/{gomem,glibc}/65536   64 KiB noscan: straight from the
- *                                     page heap
+ * Benchmarks (names pair up by allocator: gomem, glibc (malloc+free) and
+ * calloc (glibc calloc+free)):
+ *   alloc_tiny/{gomem,glibc,calloc}/8        8 B noscan: Go's tiny
+ *                                            allocator
+ *   alloc_small/.../SIZE      noscan small objects, SIZE 16 B .. 32 KiB
+ *   alloc_small_ptr/.../SIZE  the same with pointer slots at 0 and 8 (a
+ *                             gm_type of SIZE bytes, "scanN"; glibc:
+ *                             malloc), SIZE 16 B .. 32 KiB
+ *   alloc_large/.../SIZE      noscan, straight from the page heap,
+ *                             SIZE 64 KiB .. 4 MiB
+ * The representative sizes (tiny 8; small 32 and 1024; small_ptr 32;
+ * large 65536) run with 1 and 2 threads; the rest of the size sweep
+ * (alloc.h's ALLOC_SWEEP_*: log-spaced 16 B .. 32 KiB and 256 KiB .. 4
+ * MiB) with 1 thread, in the same families, so that the figure by size
+ * reads them together.  GMB_ALLOC_DEFAULT_FILTER (alloc.h) is the negative
+ * filter of make bench's default suite: everything but the sweep of
+ * alloc_small_ptr.
  * One iteration is one object; items_processed counts objects, so the
  * reported time per iteration is nanoseconds per object.
  *
@@ -29,10 +37,11 @@
  * for the run.  The barriers are part of gomem's reclamation (a stop of the
  * world); glibc frees per thread and needs none.
  *
- * The *_gc families do the same allocation with no step 2: the objects are
- * dropped and the collector reclaims them at the configured GOGC (100 by
- * default), so their time includes the collector's cycles; they report
- * gc_cycles, pause_p50_ns, pause_p99_ns, pause_max_ns and peak_rss_bytes.
+ * The *_gc families (representative sizes only) do the same allocation
+ * with no step 2: the objects are dropped and the collector reclaims them
+ * at the configured GOGC (100 by default), so their time includes the
+ * collector's cycles; they report gccounters.h's figures (gc_cycles,
+ * pause_*, gc_cpu_fraction, peak_rss_bytes, ...).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -47,6 +56,7 @@
 #include "harness/shim.h"
 #include "harness/topology.h"
 #include "harness/workload.h"
+#include "workloads/alloc.h"
 
 /* 4 MiB of objects per batch and thread: the heap stays a few MiB (x the
  * thread count) at most, while a batch is long enough (thousands of
@@ -56,7 +66,7 @@
 
 typedef enum alloc_kind {
 	ALLOC_NOSCAN, /* gm_alloc_noscan(size) */
-	ALLOC_NODE32, /* gm_new(node32): 32 B, pointers at 0 and 8 */
+	ALLOC_SCAN,   /* gm_new(scanN): N bytes, pointers at 0 and 8 */
 } alloc_kind;
 
 /* One gomem benchmark family.  The barrier serves its runs one at a time
@@ -69,17 +79,40 @@ typedef struct alloc_case {
 } alloc_case;
 
 static alloc_case alloc_noscan_case = {ALLOC_NOSCAN, false, GMB_BARRIER_INIT, 0};
-static alloc_case alloc_node32_case = {ALLOC_NODE32, false, GMB_BARRIER_INIT, 0};
+static alloc_case alloc_scan_case = {ALLOC_SCAN, false, GMB_BARRIER_INIT, 0};
 static alloc_case alloc_noscan_gc_case = {ALLOC_NOSCAN, true, GMB_BARRIER_INIT, 0};
-static alloc_case alloc_node32_gc_case = {ALLOC_NODE32, true, GMB_BARRIER_INIT, 0};
+static alloc_case alloc_scan_gc_case = {ALLOC_SCAN, true, GMB_BARRIER_INIT, 0};
 
-static const gm_type *alloc_node32;
-static pthread_once_t alloc_node32_once = PTHREAD_ONCE_INIT;
+/* The scan types, one per size, made on first use (types outlive runs). */
+#define ALLOC_MAX_TYPES 16
+static pthread_mutex_t alloc_types_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	size_t size;
+	const gm_type *type;
+} alloc_types[ALLOC_MAX_TYPES]; /* alloc_types_lock */
+static size_t alloc_ntypes;     /* alloc_types_lock */
 
-static void alloc_node32_make(void)
+/* "scanN": N bytes with pointer slots at 0 and 8; NULL when gm_type_new
+ * refuses or the table is full. */
+static const gm_type *alloc_scan_type(size_t size)
 {
 	static const size_t offsets[] = {0, 8};
-	alloc_node32 = gm_type_new("node32", 32, offsets, 2);
+	const gm_type *t = NULL;
+	char name[32];
+	pthread_mutex_lock(&alloc_types_lock);
+	for (size_t i = 0; i < alloc_ntypes && t == NULL; i++)
+		if (alloc_types[i].size == size)
+			t = alloc_types[i].type;
+	if (t == NULL && alloc_ntypes < ALLOC_MAX_TYPES) {
+		snprintf(name, sizeof name, "scan%zu", size);
+		t = gm_type_new(name, size, offsets, 2);
+		if (t != NULL) {
+			alloc_types[alloc_ntypes].size = size;
+			alloc_types[alloc_ntypes++].type = t;
+		}
+	}
+	pthread_mutex_unlock(&alloc_types_lock);
+	return t;
 }
 
 /* Objects per batch: BATCH_BYTES worth of `size`-byte objects. */
@@ -90,12 +123,12 @@ static int64_t alloc_batch_objects(size_t size)
 
 /* ---- gomem ------------------------------------------------------------- */
 
-static void alloc_gomem_fill(alloc_kind kind, size_t size, int64_t n)
+static void alloc_gomem_fill(const gm_type *scan, size_t size, int64_t n)
 {
-	if (kind == ALLOC_NODE32) {
+	if (scan != NULL) {
 		for (int64_t i = 0; i < n; i++) {
-			char *p = gm_new(alloc_node32);
-			p[31] = 1;
+			char *p = gm_new(scan);
+			p[size - 1] = 1;
 			gmb_do_not_optimize(p);
 		}
 		return;
@@ -156,21 +189,21 @@ static void alloc_gomem(gmb_state *st, void *arg)
 {
 	gmb_place_thread(st); /* --pin / --membind: before the first byte */
 	alloc_case *c = arg;
-	size_t size = (size_t)gmb_range(st, 0); /* 32 for node32 */
+	size_t size = (size_t)gmb_range(st, 0);
 	int64_t batch = alloc_batch_objects(size);
+	const gm_type *scan = NULL;
 	gm_gcstats before;
 	int err;
 
-	pthread_once(&alloc_node32_once, alloc_node32_make);
-	if (c->kind == ALLOC_NODE32 && alloc_node32 == NULL)
-		gmb_fatal("alloc: gm_type_new(\"node32\") failed");
+	if (c->kind == ALLOC_SCAN && (scan = alloc_scan_type(size)) == NULL)
+		gmb_fatal("alloc: gm_type_new(\"scan%zu\") failed", size);
 	if ((err = gm_thread_attach()) != GM_OK)
 		gmb_fatal("alloc: gm_thread_attach: %s", gm_strerror(err));
 	if (!c->collector)
 		alloc_sweep_mode(st, c, true);
 	gmb_gc_counters_begin(&before);
 	while (gmb_keep_running_batch_attached(st, batch)) {
-		alloc_gomem_fill(c->kind, size, batch);
+		alloc_gomem_fill(scan, size, batch);
 		if (!c->collector)
 			alloc_gomem_reclaim(st, &c->barrier);
 	}
@@ -224,14 +257,16 @@ static void alloc_glibc(gmb_state *st, void *arg)
 
 /* ---- registration ------------------------------------------------------ */
 
-/* Register `family`/gomem and `family`/glibc with the same sizes and
+/* Register `family`/gomem, /glibc and /calloc with the same sizes and
  * thread counts, so that each gomem instance has a glibc twin whose name
  * differs only in the allocator. */
 static void alloc_register_pair(const char *family, alloc_case *c,
-				const int64_t *sizes, size_t nsizes)
+				const int64_t *sizes, size_t nsizes,
+				const int *threads, size_t nthreads)
 {
 	char name[64];
-	gmb_opts o = {.args = sizes, .nargs = nsizes, GMB_THREADS(1, 2)};
+	gmb_opts o = {.args = sizes, .nargs = nsizes, .threads = threads,
+		      .nthreads = nthreads};
 
 	snprintf(name, sizeof name, "%s/gomem", family);
 	gmb_register(name, alloc_gomem, c, &o);
@@ -241,28 +276,64 @@ static void alloc_register_pair(const char *family, alloc_case *c,
 	gmb_register(name, alloc_glibc, (void *)family, &o);
 }
 
+/* The representative sizes, with 1 and 2 threads. */
+static const int alloc_both[] = {1, 2};
+static const int64_t alloc_tiny_sizes[] = {8};
+static const int64_t alloc_small_sizes[] = {32, 1024};
+static const int64_t alloc_ptr_sizes[] = {32};
+static const int64_t alloc_large_sizes[] = {65536};
+/* The rest of the size sweep, log-spaced, 1 thread (alloc.h). */
+static const int alloc_one[] = {1};
+static const int64_t alloc_sweep_small[] = {ALLOC_SWEEP_SMALL};
+static const int64_t alloc_sweep_ptr[] = {ALLOC_SWEEP_SMALL_PTR};
+static const int64_t alloc_sweep_large[] = {ALLOC_SWEEP_LARGE};
+
+#define ALLOC_N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One family at its representative sizes and, when `sweep` is not NULL,
+ * at the sweep's other sizes. */
+static void alloc_register_family(const char *family, alloc_case *c,
+				  const int64_t *sizes, size_t nsizes,
+				  const int64_t *sweep, size_t nsweep)
+{
+	alloc_register_pair(family, c, sizes, nsizes, alloc_both,
+			    ALLOC_N(alloc_both));
+	if (sweep != NULL)
+		alloc_register_pair(family, c, sweep, nsweep, alloc_one,
+				    ALLOC_N(alloc_one));
+}
+
 static void alloc_register(void)
 {
-	static const int64_t tiny[] = {8};
-	static const int64_t small[] = {32, 1024};
-	static const int64_t node32[] = {32};
-	static const int64_t large[] = {65536};
+	const int64_t *ss = alloc_sweep_small, *sl = alloc_sweep_large;
+	size_t nss = ALLOC_N(alloc_sweep_small), nsl = ALLOC_N(alloc_sweep_large);
 
-	alloc_register_pair("alloc_tiny", &alloc_noscan_case, tiny, 1);
-	alloc_register_pair("alloc_small", &alloc_noscan_case, small, 2);
-	alloc_register_pair("alloc_small_ptr", &alloc_node32_case, node32, 1);
-	alloc_register_pair("alloc_large", &alloc_noscan_case, large, 1);
+	alloc_register_family("alloc_tiny", &alloc_noscan_case,
+			      alloc_tiny_sizes, 1, NULL, 0);
+	alloc_register_family("alloc_small", &alloc_noscan_case,
+			      alloc_small_sizes, 2, ss, nss);
+	alloc_register_family("alloc_small_ptr", &alloc_scan_case,
+			      alloc_ptr_sizes, 1, alloc_sweep_ptr,
+			      ALLOC_N(alloc_sweep_ptr));
+	alloc_register_family("alloc_large", &alloc_noscan_case,
+			      alloc_large_sizes, 1, sl, nsl);
 	/* the same with the collector reclaiming at the configured GOGC */
-	alloc_register_pair("alloc_tiny_gc", &alloc_noscan_gc_case, tiny, 1);
-	alloc_register_pair("alloc_small_gc", &alloc_noscan_gc_case, small, 2);
-	alloc_register_pair("alloc_small_ptr_gc", &alloc_node32_gc_case, node32, 1);
-	alloc_register_pair("alloc_large_gc", &alloc_noscan_gc_case, large, 1);
+	alloc_register_family("alloc_tiny_gc", &alloc_noscan_gc_case,
+			      alloc_tiny_sizes, 1, NULL, 0);
+	alloc_register_family("alloc_small_gc", &alloc_noscan_gc_case,
+			      alloc_small_sizes, 2, NULL, 0);
+	alloc_register_family("alloc_small_ptr_gc", &alloc_scan_gc_case,
+			      alloc_ptr_sizes, 1, NULL, 0);
+	alloc_register_family("alloc_large_gc", &alloc_noscan_gc_case,
+			      alloc_large_sizes, 1, NULL, 0);
 }
 
 GMB_WORKLOAD(alloc,
 	.name = "alloc",
 	.description = "allocation throughput, gomem against glibc malloc "
 		       "(allocation plus batched reclamation, ns per object)",
-	.params = "size: 8 B tiny, 32 B and 1 KiB small noscan, 32 B with 2 "
-		  "pointers, 64 KiB large; allocator: gomem, glibc; threads: 1, 2",
+	.params = "size: 8 B tiny; small 16 B-32 KiB noscan and with 2 "
+		  "pointers; large 64 KiB-4 MiB; allocator: gomem, glibc, "
+		  "calloc; threads: 1 and 2 at 8 B, 32 B, 1 KiB (noscan), "
+		  "64 KiB, 1 at the others; _gc: the collector reclaims",
 	.register_benchmarks = alloc_register);
