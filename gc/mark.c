@@ -499,8 +499,9 @@ static bool mark_fractional_over(const mark_worker *mw, int64_t start, double go
 
 /*
  * Concurrent drain (Go's gcDrain / gcDrainN): scan grey objects until the
- * work runs out (*out set), `budget` scan work is done, marking ends, or a
- * fractional worker's time is up.  Returns the scan work done.
+ * work runs out (*out set), `budget` scan work is done, marking ends, a
+ * stop of the world is requested, or a fractional worker's time is up.
+ * Returns the scan work done.
  */
 static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker *frac,
 			       int64_t start, double goal, bool *out)
@@ -522,9 +523,11 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 			if (!atomic_load_explicit(&mark.active, memory_order_relaxed))
 				break;
 			/* a stop of the world waits for mutators to reach a
-			 * safepoint: a background worker leaves them the CPUs */
-			if (frac != NULL && (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
-					     GMI_SAFEPOINT_STOP))
+			 * safepoint: a background worker leaves them the CPUs,
+			 * an assisting mutator goes to its safepoint (Go's
+			 * gcDrain and gcDrainN return when preempted) */
+			if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
+			    GMI_SAFEPOINT_STOP)
 				break;
 			if (frac != NULL && mark_fractional_over(frac, start, goal))
 				break;
@@ -695,6 +698,7 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 		bool out = false;
 		int64_t done = mark_drain_some(&t->gcw, work, NULL, 0, 0, &out);
 		mark_flush(&t->gcw, false);
+		gm_safepoint(); /* a stop may have cut the drain short */
 		t->assist_bytes += (int64_t)(bpw * (double)done);
 		if (t->assist_bytes >= 0 || atomic_load(&mark.held))
 			break;
@@ -719,8 +723,10 @@ void gmi_mark_help(void)
 		return;
 	int64_t t0 = gmi_nanotime();
 	bool out = false;
-	while (atomic_load(&mark.active) && !out)
+	while (atomic_load(&mark.active) && !out) {
 		mark_drain_some(&t->gcw, INT64_MAX, NULL, 0, 0, &out);
+		gm_safepoint(); /* a stop may have cut the drain short */
+	}
 	mark_flush(&t->gcw, true);
 	int64_t dt = gmi_nanotime() - t0;
 	gmi_pacer_add_mark_time(GMI_MARK_IDLE, dt);
