@@ -93,9 +93,12 @@ START_TEST(sampler_rows)
 	fclose(f);
 	unlink(path);
 	ck_assert_uint_eq(n, rows);
+	/* the explicit samples before the mark carry its name, the one after
+	 * it does not; the thread's own first sample may fall either side */
 	ck_assert_uint_ge(named, 2);
 	ck_assert_uint_le(named, 3);
-	ck_assert_uint_eq(n - named, 1); /* the last sample, after the mark */
+	ck_assert_uint_ge(n - named, 1);
+	ck_assert_uint_le(n - named, 2);
 	ck_assert_uint_eq(gmb_rss_sampler_stop(), 0); /* not running */
 }
 END_TEST
