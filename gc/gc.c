@@ -213,6 +213,7 @@ static void gc_mark_termination(gm_cycle *c, int64_t t_request, int64_t t_mark_t
 	*done = *c;
 	done->t_end = gmi_stw_start();
 	gc_add_stop(done, t_request, done->t_end, true);
+	gmi_mark_wake_workers();
 	gmi_sweep_resume();
 }
 
@@ -250,6 +251,7 @@ static void gc_start_concurrent(gm_cycle *c, int64_t t_request)
 	int64_t restarted = gmi_stw_start();
 	gc_add_stop(c, t_request, restarted, false);
 	atomic_store_explicit(&gc.cur_ready, true, memory_order_release);
+	gmi_mark_release_workers();
 }
 
 void gmi_gc_run_cycle(bool forced)

@@ -80,8 +80,11 @@ void gmi_mark_begin(uint32_t cycle, int64_t now);
  * time spent. */
 void gmi_mark_run(unsigned roots, int64_t *cpu_ns);
 /* World stopped, phase MARK: arm the stack scans (GM_YUASA: scan them all
- * now), the root-range job, and wake the background workers. */
+ * now) and the root-range job.  Then, once the world runs again,
+ * gmi_mark_release_workers wakes the background workers (Go's workers
+ * too start when the world does). */
 void gmi_mark_start_concurrent(void);
+void gmi_mark_release_workers(void);
 /* any stack or root job, grey object on the global list, or unattached
  * marker draining */
 bool gmi_mark_work_left(void);
@@ -94,6 +97,10 @@ void gmi_mark_unquiesce(void);
 void gmi_mark_flush_all(void);
 /* World stopped, marking complete: workers leave the concurrent mark. */
 void gmi_mark_end_concurrent(void);
+/* Wake every sleeping worker and waiting assist (after the restart that
+ * follows gmi_mark_end_concurrent: they leave their loops; a futex wake
+ * in the stop would lengthen it) */
+void gmi_mark_wake_workers(void);
 /* see gmi_gc_hold_mark: while held, assists do not wait for work */
 void gmi_mark_hold(bool held);
 void gmi_mark_totals(gmi_mark_result *r);

@@ -779,6 +779,12 @@ void gmi_mark_start_concurrent(void)
 					  __ATOMIC_SEQ_CST);
 	}
 	atomic_store(&mark.active, 1);
+}
+
+/* Not in the stop: a worker may hold mark.lock, and one preempted there
+ * would hold up the stop for a time slice (measured: up to 2.4 ms) */
+void gmi_mark_release_workers(void)
+{
 	pthread_mutex_lock(&mark.lock);
 	mark.cm_gen++;
 	pthread_cond_broadcast(&mark.wake);
@@ -835,6 +841,10 @@ void gmi_mark_end_concurrent(void)
 	__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
 	while (atomic_load(&mark.nactive) > 0)
 		sched_yield();
+}
+
+void gmi_mark_wake_workers(void)
+{
 	mark_wake_workers();
 }
 
