@@ -37,6 +37,10 @@ void gmi_sweep_help(void);
  * gm_init and after gm_shutdown.  gm_read_memstats (gc/mstats.c) fills in
  * the collector's fields after it. */
 void gmi_alloc_read_memstats(gm_memstats *ms);
+/* Bytes of heap objects allocated and not yet freed by a sweep (Go's
+ * totalAlloc - totalFree): lock-free, a few hundred relaxed loads; counts
+ * of other threads' caches up to their last refill. */
+uint64_t gmi_alloc_heap_alloc(void);
 
 /* Return every free page of the heap to the OS (madvise DONTNEED). */
 void gmi_scavenge_all(void);

@@ -11,7 +11,10 @@
  * 2. Pages that had been returned to the OS are taken back (sysUsed).
  * 3. Take a span record, initialise it for its span class, note whether
  *    its memory may hold old data (needzero), and publish it in the arena
- *    span map.
+ *    span map and the page counters (gmi_heap_publish_locked).
+ * 4. With the lock dropped, scavenge if mapped memory is now over the
+ *    memory limit or the heap grew past the scavenger's goal (Go's
+ *    allocSpan; alloc/scavenge.c).
  * Freeing reverses it: unpublish, free the pages (they coalesce in the page
  * allocator), recycle the record.
  */
@@ -20,6 +23,7 @@
 #include "alloc/heapbits.h"
 #include "alloc/mheap.h"
 #include "alloc/os.h"
+#include "alloc/scavenge.h"
 
 gmi_mheap gmi_heap;
 
@@ -115,6 +119,7 @@ gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
 	gmi_mheap *h = &gmi_heap;
 	size_t scav = 0;
 	pthread_mutex_lock(&h->lock);
+	size_t sys0 = h->heap_sys;
 	gmi_mspan *s = heap_span_record();
 	if (s == NULL)
 		goto fail;
@@ -135,7 +140,10 @@ gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
 		memset(gmi_span_heap_bits(s), 0, npages * GMI_PAGE_SIZE / 64);
 	gmi_arena_set_spans(base, npages, s);
 	atomic_store_explicit(&s->state, GMI_SPAN_INUSE, memory_order_release);
+	gmi_heap_publish_locked();
+	size_t growth = h->heap_sys - sys0;
 	pthread_mutex_unlock(&h->lock);
+	gmi_scavenge_on_alloc(growth); /* Go's allocSpan, after the lock */
 	return s;
 fail_record:
 	gmi_fixalloc_free(&h->spanalloc, s);
@@ -152,6 +160,7 @@ void gmi_heap_free_span(gmi_mspan *s)
 	gmi_arena_set_spans(s->startaddr, s->npages, NULL);
 	gmi_pagealloc_free(&h->pages, s->startaddr, s->npages);
 	gmi_fixalloc_free(&h->spanalloc, s);
+	gmi_heap_publish_locked();
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -175,6 +184,20 @@ void gmi_heap_page_stats_locked(size_t *sys, size_t *inuse, size_t *free_dirty,
 	*released = scav;
 	*other_sys = gmi_pagealloc_sys_bytes(&h->pages) + h->allspans_sys +
 		     h->regionalloc.sys;
+}
+
+void gmi_heap_publish_locked(void)
+{
+	gmi_mheap *h = &gmi_heap;
+	size_t sys, inuse, dirty, released, other;
+	gmi_heap_page_stats_locked(&sys, &inuse, &dirty, &released, &other);
+	/* the metadata gm_read_memstats counts in sys (all of it is Ready) */
+	uint64_t meta = h->spanalloc.sys + h->cachealloc.sys + h->arena_meta_sys + other;
+	gmi_heapstats *st = &h->stats;
+	atomic_store_explicit(&st->mapped_ready, sys - released + meta, memory_order_relaxed);
+	atomic_store_explicit(&st->heap_free, dirty, memory_order_relaxed);
+	atomic_store_explicit(&st->heap_inuse, inuse, memory_order_relaxed);
+	atomic_store_explicit(&st->heap_released, released, memory_order_relaxed);
 }
 
 /* inv:span-count for one span: slots below freeindex plus alloc bits */

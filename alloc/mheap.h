@@ -212,6 +212,15 @@ typedef struct gmi_heapstats {
 	_Atomic uint64_t large_alloc, large_alloc_count;
 	_Atomic uint64_t large_free, large_free_count;
 	_Atomic uint64_t tiny_alloc_count;
+	/* The memory the memory limit counts, published under the heap lock
+	 * whenever the page heap changes (gmi_heap_publish_locked) and read
+	 * without it (relaxed): Go's gcController.mappedReady (heap and
+	 * metadata mapped and not released), heapFree (free pages not
+	 * released), heapInUse and heapReleased. */
+	_Atomic uint64_t mapped_ready;
+	_Atomic uint64_t heap_free;
+	_Atomic uint64_t heap_inuse;
+	_Atomic uint64_t heap_released;
 } gmi_heapstats;
 
 typedef struct gmi_mheap {
@@ -293,5 +302,9 @@ void gmi_heap_page_stats(size_t *sys, size_t *inuse, size_t *free_dirty,
 /* The same with the heap lock already held. */
 void gmi_heap_page_stats_locked(size_t *sys, size_t *inuse, size_t *free_dirty,
 				size_t *released, size_t *other_sys);
+/* Publish the page heap's counters into gmi_heap.stats (mapped_ready,
+ * heap_free, heap_inuse, heap_released); heap lock held.  Called after
+ * every span allocation and free, and every scavenge. */
+void gmi_heap_publish_locked(void);
 
 #endif

@@ -74,6 +74,19 @@ static void stats_pages(gm_memstats *ms)
 		  ms->other_sys;
 }
 
+/* Go's totalAlloc - totalFree for the memory-limit goal: the same sums
+ * as stats_objects, without the per-class table */
+uint64_t gmi_alloc_heap_alloc(void)
+{
+	gmi_heapstats *st = &gmi_heap.stats;
+	uint64_t alloc = stats_load(&st->large_alloc), freed = stats_load(&st->large_free);
+	for (unsigned c = 1; c < GMI_NUM_SIZE_CLASSES; c++) {
+		alloc += stats_load(&st->small_alloc_count[c]) * gmi_class_to_size[c];
+		freed += stats_load(&st->small_free_count[c]) * gmi_class_to_size[c];
+	}
+	return alloc > freed ? alloc - freed : 0;
+}
+
 void gmi_alloc_read_memstats(gm_memstats *ms)
 {
 	memset(ms, 0, sizeof *ms);

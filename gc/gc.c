@@ -61,6 +61,7 @@
 #include "alloc/mcache.h"
 #include "alloc/mheap.h"
 #include "gc/gc.h"
+#include "gc/limiter.h"
 #include "gc/mstats.h"
 #include "gc/pacer.h"
 #include "gc/proc.h"
@@ -124,6 +125,7 @@ static uint64_t gc_trigger(void)
 static void gc_alloc_slow(size_t bytes)
 {
 	gm_safepoint();
+	gmi_limit_alloc_slow(); /* memory-limit inputs, CPU limiter */
 	gmi_thread *t = gmi_proc_self;
 	if (atomic_load_explicit(&gc.phase, memory_order_relaxed) == GMI_PHASE_MARK) {
 		/* marking: the pacer follows the heap (mcache.refill calls
@@ -159,6 +161,7 @@ static void gc_add_stop(gm_cycle *c, int64_t requested, int64_t restarted, bool 
 	c->stop_ns[i] += restarted - requested;
 	c->stop_end[i] = restarted;
 	c->nstops++;
+	gmi_limit_stop(c->num, !last, requested, restarted);
 }
 
 static void gc_release_cache(gmi_thread *t, void *ctx)
@@ -195,6 +198,7 @@ static void gc_mark_termination(gm_cycle *c, int64_t t_request, int64_t t_mark_t
 	c->heap_marked = r.marked + (gc.mode == GM_STW ? 0 : black);
 	c->stack_scan = r.stack_scan;
 	c->globals_scan = r.globals_scan;
+	gmi_limit_term_begin(); /* the memory now, for the goal */
 	c->heap_goal = gmi_pacer_goal();
 	if (gc.mode != GM_STW) {
 		c->mark_cpu_ns = r.worker_cpu_ns;
@@ -202,7 +206,10 @@ static void gc_mark_termination(gm_cycle *c, int64_t t_request, int64_t t_mark_t
 		c->idle_cpu_ns = r.idle_ns;
 		gmi_pacer_end_cycle(gmi_nanotime(), gc.procs, c->forced, (uint64_t)live);
 	}
-	c->next_goal = gmi_pacer_commit(c->heap_marked, r.stack_scan, r.globals_scan);
+	/* false: the sweep runs after this pause, in every mode */
+	c->next_goal = gmi_pacer_commit_sweep(c->heap_marked, r.stack_scan,
+					      r.globals_scan, false);
+	gmi_limit_cycle_end(c, c->heap_goal, c->next_goal);
 	atomic_store(&gmi_heap.stats.heap_live, (int64_t)c->heap_marked);
 	atomic_store(&gmi_heap.stats.heap_scan, (int64_t)gmi_pacer_last_heap_scan());
 	gmi_sweep_begin_cycle(gc_trigger());
@@ -350,8 +357,10 @@ static void *gc_ctl_main(void *arg)
 		if (gc.stop)
 			break;
 		pthread_mutex_unlock(&gc.ctl_lock);
-		if (atomic_load(&gc.phase) == GMI_PHASE_MARK)
+		if (atomic_load(&gc.phase) == GMI_PHASE_MARK) {
+			gmi_limit_poll(); /* as Go's workers and sysmon */
 			gc_mark_done();
+		}
 		pthread_mutex_lock(&gc.ctl_lock);
 	}
 	pthread_mutex_unlock(&gc.ctl_lock);
@@ -371,7 +380,8 @@ bool gmi_gc_init(void)
 	gmi_barrier_init(gc.mode);
 	__atomic_store_n(&gmi_alloc_black, 0, __ATOMIC_RELAXED);
 	gc_set_phase(GMI_PHASE_OFF);
-	if (!gmi_mark_init(gc.procs, gc.mode, gmi_config.idle_mark != 0) || !gmi_sweep_init())
+	if (!gmi_mark_init(gc.procs, gc.mode, gmi_config.idle_mark != 0) || !gmi_sweep_init() ||
+	    !gmi_limit_init(gc.procs))
 		return false;
 	gc.ctl_running = gc.mode != GM_STW &&
 			 gmi_spawn("gc", 0, gc_ctl_main, NULL, &gc.ctl);
@@ -394,6 +404,7 @@ void gmi_gc_shutdown(void)
 		pthread_join(gc.ctl, NULL);
 		gc.ctl_running = false;
 	}
+	gmi_limit_shutdown();
 	gmi_sweep_shutdown();
 	gmi_mark_shutdown();
 }

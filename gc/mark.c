@@ -70,6 +70,7 @@
 #include "alloc/mheap.h"
 #include "alloc/panic.h"
 #include "gc/gc.h"
+#include "gc/limiter.h"
 #include "gc/pacer.h"
 #include "gc/proc.h"
 #include "gc/roots.h"
@@ -672,6 +673,8 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 	t->assist_bytes -= (int64_t)bytes;
 	if (t->assist_bytes >= 0)
 		return;
+	if (gmi_gc_cpu_limiting())
+		return; /* Go's gcAssistAlloc: the CPU limiter is on; the debt waits */
 	/* Go's gcAssistAlloc */
 	int64_t t0 = gmi_nanotime();
 	while (t->assist_bytes < 0 && atomic_load(&mark.active)) {

@@ -17,6 +17,10 @@
  *    pacer at the time of reading (Go's readmemstats_m: NextGC = heapGoal()),
  *    so gm_set_gc_percent shows at once; gm_read_gcstats returns the ring
  *    newest first, with ReadGCStats's quantiles.
+ * 4. The memory-limit fields: the limit, mapped_ready (sys less released,
+ *    as Go's mappedReady), the CPU limiter's state (on now, the cycles it
+ *    was on in, from the cycle records, and its overflow) and the bytes
+ *    the scavenger released (alloc/scavenge.c).
  *
  * Overview of the collector: the top of gc/gc.c.
  */
@@ -27,6 +31,8 @@
 
 #include "alloc/gmi.h"
 #include "alloc/malloc.h"
+#include "alloc/scavenge.h"
+#include "gc/limiter.h"
 #include "gc/mstats.h"
 #include "gc/pacer.h"
 #include "gc/trace.h"
@@ -47,6 +53,8 @@ static struct {
 	uint64_t pause_ns[GMI_PAUSE_RING];  /* inv:pause-ring */
 	uint64_t pause_end[GMI_PAUSE_RING]; /* inv:pause-ring */
 	double gc_cpu_fraction;             /* memstats.gc_cpu_fraction */
+	uint32_t num_cpu_limited;           /* cycles with cpu_limited */
+	uint32_t last_cpu_limited;          /* the last of them */
 	int64_t gc_cpu_ns;    /* work.totaltime: GC CPU since init, idle omitted */
 	int64_t init_mono;    /* CLOCK_MONOTONIC ns at init: runtimeInitTime */
 	int64_t avail_cpu_ns; /* sched.totaltime: procs x ns up to procs_since */
@@ -121,9 +129,27 @@ void gmi_mstats_cycle_done(gm_cycle *c, uint64_t end_unixnano)
 	c->gc_cpu_fraction = mstats.gc_cpu_fraction;
 	if (c->forced)
 		mstats.num_forced_gc++; /* if work.userForced */
+	if (c->cpu_limited) {
+		mstats.num_cpu_limited++;
+		mstats.last_cpu_limited = c->num;
+	}
 	mstats.num_gc++;
 	pthread_mutex_unlock(&mstats_lock);
 	gmi_trace_cycle_done(c);
+}
+
+/* step 4: the memory limit, the CPU limiter and the scavenger */
+static void mstats_limit(gm_memstats *ms)
+{
+	gmi_cpu_limiter *l = &gmi_gc_cpu_limiter;
+	ms->memory_limit = gmi_pacer_memory_limit();
+	ms->mapped_ready = ms->sys - ms->heap_released;
+	ms->gc_cpu_limited = gmi_cpu_limiter_limiting(l);
+	if (ms->gc_cpu_limited) /* on now: the cycle in progress, or next */
+		ms->last_cpu_limited_gc = ms->num_gc + 1;
+	ms->gc_cpu_limiter_overflow_ns = gmi_cpu_limiter_overflow(l);
+	ms->scavenged_bg = gmi_scavenge_released_bg();
+	ms->scavenged_alloc = gmi_scavenge_released_eager();
 }
 
 /* step 3 */
@@ -140,8 +166,11 @@ void gm_read_memstats(gm_memstats *ms)
 	ms->num_gc = mstats.num_gc;
 	ms->num_forced_gc = mstats.num_forced_gc;
 	ms->gc_cpu_fraction = mstats.gc_cpu_fraction;
+	ms->num_cpu_limited_gc = mstats.num_cpu_limited;
+	ms->last_cpu_limited_gc = mstats.last_cpu_limited;
 	pthread_mutex_unlock(&mstats_lock);
 	ms->next_gc = gmi_pacer_goal(); /* stats.NextGC = heapGoal */
+	mstats_limit(ms);
 }
 
 static int mstats_cmp_u64(const void *a, const void *b)

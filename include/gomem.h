@@ -9,7 +9,8 @@
  * configuration read from the environment, and Go's concurrent collector
  * (hybrid write barrier, background workers, assists, Go 1.21's pacer) with
  * the older designs selectable (gm_collector), and lazy, proportional and
- * background sweeping.  The memory limit is stored, not yet enforced.
+ * background sweeping, and the soft memory limit with the GC CPU limiter
+ * and the background scavenger.
  */
 #ifndef GOMEM_H
 #define GOMEM_H
@@ -197,6 +198,24 @@ typedef struct gm_memstats {
 	/* All 68 classes (Go's MemStats.BySize stops at 61 for
 	 * compatibility; runtime/metrics reports all of them). */
 	gm_size_stats by_size[GM_NUM_SIZE_CLASSES];
+	/* ---- the memory limit (Go's runtime/metrics names in brackets) ---- */
+	int64_t memory_limit;    /* in force [/gc/gomemlimit:bytes];
+				  * GM_MEMLIMIT_OFF = none */
+	uint64_t mapped_ready;   /* what the limit counts: heap and metadata
+				  * mapped and not released (Go's mappedReady:
+				  * sys - heap_released) */
+	int gc_cpu_limited;      /* the GC CPU limiter is on now: assists are
+				  * skipped */
+	uint32_t last_cpu_limited_gc; /* the last cycle during which the
+				  * limiter was on, 0 = never
+				  * [/gc/limiter/last-enabled:gc-cycle] */
+	uint32_t num_cpu_limited_gc;  /* cycles during which it was on */
+	uint64_t gc_cpu_limiter_overflow_ns; /* GC CPU time that found the
+				  * limiter's bucket full */
+	uint64_t scavenged_bg;   /* bytes the background scavenger released
+				  * since gm_init */
+	uint64_t scavenged_alloc;/* bytes allocating threads released to stay
+				  * under the limit or the retained goal */
 } gm_memstats;
 
 void gm_read_memstats(gm_memstats *ms);
@@ -227,7 +246,11 @@ void gm_gc(void);
 int gm_set_gc_percent(int pct);
 
 /* As debug.SetMemoryLimit: returns the old limit; a negative argument only
- * reads it.  (Stored now; enforced with the memory-limit work.) */
+ * reads it.  Takes effect at once: the heap goal is bounded by the limit
+ * less non-heap memory less 3% headroom, the scavenger returns memory
+ * toward 95% of it, and allocation scavenges past it.  The limit is soft:
+ * the GC CPU limiter (50% of the CPU over time) lets the heap pass a limit
+ * the live heap alone exceeds rather than collect without end. */
 int64_t gm_set_memory_limit(int64_t bytes);
 
 /* Extra root ranges (globals), scanned conservatively once per cycle (by a
