@@ -21,19 +21,22 @@
  *
  * A concurrent cycle (GM_HYBRID, GM_DIJKSTRA, GM_YUASA; Go 1.5+):
  * 1. Start (gcStart), on the allocating thread that crossed the trigger
- *    (or gm_gc's caller): stop the world.  Sweep termination: pause the
- *    background sweeper, finish sweeping, release every thread's cache (so
- *    that every span cached from now on allocates black).  The pacer
- *    starts the cycle (worker counts, assist ratios); the phase becomes
- *    MARK, which turns the barrier on; the stack scans, the root-range job
- *    and the workers are armed (GM_YUASA scans every stack here).  Restart
- *    the world.
+ *    (or gm_gc's caller): sweep what the last cycle left, then stop the
+ *    world.  Sweep termination: pause the background sweeper, finish
+ *    sweeping (little is left), release every thread's cache (so that
+ *    every span cached from now on allocates black).  The pacer starts
+ *    the cycle (worker counts, assist ratios); the phase becomes MARK,
+ *    which turns the barrier on; the stack scans and the root-range job
+ *    are armed (GM_YUASA scans every stack here).  Restart the world, then
+ *    wake the workers (a wake-up inside the stop would lengthen it).
  * 2. Concurrent mark (mark.c): workers at 25% of procs, assists, each
  *    stack scanned once, mutators greying through the barrier.
  * 3. Completion (gcMarkDone), on the collector's own thread (gm-gc0), woken
  *    whenever marking may have run out: no stack or root job left, no grey
- *    object anywhere visible, no worker draining; then stop the world,
- *    flush every thread's barrier buffer and work, and if that found any
+ *    object anywhere visible, no worker draining.  First the ragged
+ *    barrier (forEachP): each running thread flushes its barrier buffer
+ *    and work at its next safepoint; if one had work, go on marking.
+ *    Then stop the world, flush every buffer again, and if that found any
  *    work, restart the world and go on marking (Go's "mark termination
  *    restarted").
  * 4. Mark termination (gcMarkTermination), world still stopped: the phase
