@@ -12,6 +12,11 @@
  *   barrier/plain_ptr/marking   plain stores while a cycle is marking (the
  *                               baseline: the mark workers share the
  *                               machine and the caches with it)
+ *   barrier/{gomem,plain_ptr}/marking_spread   the same while marking, with
+ *                               65536 targets stored in scattered order:
+ *                               no two stores of a buffer's flush repeat a
+ *                               pointer or, mostly, a span, so the flush's
+ *                               filters do not help (the unfavourable case)
  * The names differ from their baselines only in the "gomem" component, so
  * the report prints gomem / plain_ptr (and / plain_word) beside each
  * gomem row.  One iteration is one store (items_processed counts them), so
@@ -49,6 +54,7 @@
 
 #define BR_SLOTS 4096 /* 32 KiB of slots: within L1/L2 */
 #define BR_TARGETS 8  /* objects stored in turn */
+#define BR_SPREAD (1 << 16) /* objects stored in scattered order: *_spread */
 #define BR_BATCH (BR_SLOTS * 4)
 
 typedef enum br_store { BR_GM_WRITE, BR_PLAIN_PTR, BR_PLAIN_WORD } br_store;
@@ -56,40 +62,61 @@ typedef enum br_store { BR_GM_WRITE, BR_PLAIN_PTR, BR_PLAIN_WORD } br_store;
 typedef struct br_case {
 	const char *name;
 	br_store store;
-	bool marking; /* stores run while a cycle is marking */
+	bool marking;      /* stores run while a cycle is marking */
+	unsigned ntargets; /* a power of two: BR_TARGETS or BR_SPREAD */
 } br_case;
 
 static const br_case br_cases[] = {
-	{"barrier/gomem/nocycle", BR_GM_WRITE, false},
-	{"barrier/plain_ptr/nocycle", BR_PLAIN_PTR, false},
-	{"barrier/plain_word/nocycle", BR_PLAIN_WORD, false},
-	{"barrier/gomem/marking", BR_GM_WRITE, true},
-	{"barrier/plain_ptr/marking", BR_PLAIN_PTR, true},
+	{"barrier/gomem/nocycle", BR_GM_WRITE, false, BR_TARGETS},
+	{"barrier/plain_ptr/nocycle", BR_PLAIN_PTR, false, BR_TARGETS},
+	{"barrier/plain_word/nocycle", BR_PLAIN_WORD, false, BR_TARGETS},
+	{"barrier/gomem/marking", BR_GM_WRITE, true, BR_TARGETS},
+	{"barrier/plain_ptr/marking", BR_PLAIN_PTR, true, BR_TARGETS},
+	{"barrier/gomem/marking_spread", BR_GM_WRITE, true, BR_SPREAD},
+	{"barrier/plain_ptr/marking_spread", BR_PLAIN_PTR, true, BR_SPREAD},
 };
 
-static void br_stores_gm_write(void **slots, void *const *targets, int64_t n)
+/* the target of store i: in turn from a few, or scattered over many (an
+ * odd multiplier permutes them, so neighbours in time are far apart in
+ * the heap, as a real program's stores are) */
+#define BR_SPREAD_MULT 40503u
+
+static inline void *br_target(void *const *targets, uint64_t mask, uint64_t mult,
+			      int64_t i)
+{
+	return targets[(uint64_t)i * mult & mask];
+}
+
+/* The loops are inlined into br_loop with constant mask and multiplier, so
+ * the few-target loops compile exactly as a plain `i & 7` index. */
+#define BR_LOOP static inline __attribute__((always_inline)) void
+
+BR_LOOP br_stores_gm_write(void **slots, void *const *targets, uint64_t mask,
+			    uint64_t mult, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++) {
 		void **slot = &slots[i & (BR_SLOTS - 1)];
-		gm_write(slot, targets[i & (BR_TARGETS - 1)]);
+		gm_write(slot, br_target(targets, mask, mult, i));
 		gmb_do_not_optimize(slot);
 	}
 }
 
-static void br_stores_plain_ptr(void **slots, void *const *targets, int64_t n)
+BR_LOOP br_stores_plain_ptr(void **slots, void *const *targets, uint64_t mask,
+			     uint64_t mult, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++) {
 		void **slot = &slots[i & (BR_SLOTS - 1)];
-		*slot = targets[i & (BR_TARGETS - 1)];
+		*slot = br_target(targets, mask, mult, i);
 		gmb_do_not_optimize(slot);
 	}
 }
 
-static void br_stores_plain_word(uint64_t *words, void *const *targets, int64_t n)
+BR_LOOP br_stores_plain_word(uint64_t *words, void *const *targets, uint64_t mask,
+			      uint64_t mult, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++) {
 		uint64_t *slot = &words[i & (BR_SLOTS - 1)];
-		*slot = (uint64_t)(uintptr_t)targets[i & (BR_TARGETS - 1)];
+		*slot = (uint64_t)(uintptr_t)br_target(targets, mask, mult, i);
 		gmb_do_not_optimize(slot);
 	}
 }
@@ -132,16 +159,21 @@ static void br_mark_end(void)
 }
 
 /* The measured loop: BR_BATCH stores of `store` per trip. */
-static void br_loop(gmb_state *st, br_store store, void **slots,
+static void br_loop(gmb_state *st, br_store store, bool spread, void **slots,
 		    uint64_t *words, void *const *targets)
 {
+	const uint64_t fm = BR_TARGETS - 1, sm = BR_SPREAD - 1, sx = BR_SPREAD_MULT;
 	while (gmb_keep_running_batch_attached(st, BR_BATCH)) {
-		if (store == BR_GM_WRITE)
-			br_stores_gm_write(slots, targets, BR_BATCH);
+		if (store == BR_GM_WRITE && !spread)
+			br_stores_gm_write(slots, targets, fm, 1, BR_BATCH);
+		else if (store == BR_GM_WRITE)
+			br_stores_gm_write(slots, targets, sm, sx, BR_BATCH);
+		else if (store == BR_PLAIN_PTR && !spread)
+			br_stores_plain_ptr(slots, targets, fm, 1, BR_BATCH);
 		else if (store == BR_PLAIN_PTR)
-			br_stores_plain_ptr(slots, targets, BR_BATCH);
+			br_stores_plain_ptr(slots, targets, sm, sx, BR_BATCH);
 		else
-			br_stores_plain_word(words, targets, BR_BATCH);
+			br_stores_plain_word(words, targets, fm, 1, BR_BATCH);
 	}
 }
 
@@ -158,7 +190,6 @@ static void br_not_applicable(gmb_state *st, const char *why)
 static void barrier_bench(gmb_state *st, void *arg)
 {
 	const br_case *c = arg;
-	void *targets[BR_TARGETS];
 	char why[160];
 	int err;
 
@@ -169,12 +200,14 @@ static void barrier_bench(gmb_state *st, void *arg)
 		gmb_fatal("barrier: gm_type_new(\"barrier_slot\") failed");
 	void **slots = gm_new_array(br_type(), BR_SLOTS);
 	uint64_t *words = gm_alloc_noscan(BR_SLOTS * sizeof(uint64_t));
-	for (int i = 0; i < BR_TARGETS; i++)
-		targets[i] = gm_alloc_noscan(16);
+	/* the targets array is a gomem object too: this frame keeps it */
+	void **targets = gm_new_array(br_type(), c->ntargets);
+	for (unsigned i = 0; i < c->ntargets; i++)
+		gm_write(&targets[i], gm_alloc_noscan(16));
 	if (c->marking && !br_mark_begin(why, sizeof why)) {
 		br_not_applicable(st, why);
 	} else {
-		br_loop(st, c->store, slots, words, targets);
+		br_loop(st, c->store, c->ntargets == BR_SPREAD, slots, words, targets);
 		if (c->marking)
 			br_mark_end();
 		gmb_set_items_processed(st, gmb_iterations(st));
@@ -201,5 +234,5 @@ GMB_WORKLOAD(barrier,
 		       "cycle marks (ns per store)",
 	.params = "4096 slots walked; store: gm_write (gomem), plain pointer, "
 		  "plain word; nocycle, or marking (held open; not applicable "
-		  "under stw)",
+		  "under stw); 8 targets in turn, or 65536 scattered (_spread)",
 	.register_benchmarks = barrier_register);
