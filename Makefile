@@ -35,8 +35,10 @@
 #   BENCH_NAME  write results/$(BENCH_NAME) instead of results/<time>-<revision>
 #   QUICK=1     make bench with --benchmark_min_time=$(QUICK_MIN_TIME) and
 #               2 repetitions: checks the pipeline, not the numbers
-#   PEERS=1     also install the peer allocators (libgc, jemalloc, mimalloc,
-#               tcmalloc, Go) that the benchmarks can compare against
+#   PEERS=1     also install the peers (libgc-dev, libjemalloc-dev,
+#               libmimalloc-dev, libgoogle-perftools-dev, golang-go), build
+#               them (the Go workloads with go build) and make bench runs
+#               every runtime side by side: run --runtime=$(PEER_RUNTIMES)
 #   JOBS        parallel build and test jobs      (2)
 #   WERROR      ON/OFF: warnings are errors       (ON when CI=true, else OFF)
 
@@ -63,7 +65,11 @@ DEPS_FLAGS := $(if $(filter 1 yes true on ON,$(PEERS)),--peers)
 # range): about 5 s for the allocation suite on 2 cores.
 QUICK_MIN_TIME := 0.05
 QUICK_ARGS := --benchmark_min_time=$(QUICK_MIN_TIME) --benchmark_repetitions=2
-BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_ARGS)) \
+# PEERS=1: the same workloads on Go, Boehm GC and the malloc family,
+# interleaved by repetition (README: Peers).
+PEER_RUNTIMES := gomem,go,boehm,glibc,jemalloc,mimalloc,tcmalloc
+BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(PEERS)),--runtime=$(PEER_RUNTIMES)) \
+                  $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_ARGS)) \
                   $(if $(BENCH_NAME),--name $(BENCH_NAME)) $(BENCH_ARGS)
 # alloc.h's GMB_ALLOC_DEFAULT_FILTER; a --benchmark_filter in BENCH_ARGS
 # comes after it and wins.

@@ -69,6 +69,25 @@ static json_t *context_strings(char **v, int n)
 	return a;
 }
 
+/* "runtimes": the runtimes run (in --runtime's order), those skipped and
+ * why, and the interleaved rounds; absent without --runtime. */
+static int context_runtimes(json_t *run, const gmb_context_run *r)
+{
+	if (r->runtimes == NULL)
+		return 0;
+	json_t *names = json_array(), *skipped = json_array();
+	for (size_t i = 0; names != NULL && i < r->runtimes->n; i++)
+		json_array_append_new(names, json_string(
+			gmb_runtime_get(r->runtimes->rt[i])->name));
+	for (size_t i = 0; skipped != NULL && i < r->nskips; i++)
+		json_array_append_new(skipped, json_string(r->skips[i]));
+	return json_object_set_new(run, "runtimes", json_pack(
+		"{s:o?, s:o?, s:i, s:s}", "run", names, "skipped", skipped,
+		"rounds", (int)r->rounds, "interleaving",
+		"round r runs every configuration's runtimes once, one "
+		"repetition each, in --runtime's order rotated left by r"));
+}
+
 static json_t *context_run(const gmb_context_run *r)
 {
 	char host[256] = "unknown";
@@ -76,13 +95,18 @@ static json_t *context_run(const gmb_context_run *r)
 	gethostname(host, sizeof host - 1);
 	if (uname(&u) != 0)
 		snprintf(u.release, sizeof u.release, "unknown");
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s?, s:s?, s:i}",
+	json_t *run = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s?, s:s?, s:i}",
 			 "name", r->name, "date", r->date, "command",
 			 context_strings(r->argv, r->argc), "benchmark_flags",
 			 context_strings(r->bench_flags, r->nbench_flags),
 			 "host", host, "kernel", u.release, "sweep", r->sweep,
 			 "sweep_workload", r->sweep_workload,
 			 "rss_interval_ms", (int)r->rss_interval_ms);
+	if (run != NULL && context_runtimes(run, r) != 0) {
+		json_decref(run);
+		return NULL;
+	}
+	return run;
 }
 
 static json_t *context_build_info(void)

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "gomem.h"
+#include "harness/peers.h"
 #include "harness/settings.h"
 #include "harness/topology.h"
 
@@ -38,6 +39,11 @@ typedef struct gmb_context_run {
 	const char *sweep;         /* "gogc_sweep", "memlimit_sweep" or NULL */
 	const char *sweep_workload; /* its workload, or NULL */
 	unsigned rss_interval_ms;  /* RSS sampling; 0: off */
+	const gmb_runtime_list *runtimes; /* --runtime's, resolved; NULL:
+				    * not given (gomem alone) */
+	const char (*skips)[GMB_SKIP_LEN]; /* the peers skipped, why */
+	size_t nskips;
+	size_t rounds;             /* interleaved rounds; 0: not interleaved */
 } gmb_context_run;
 
 /* The date now, ISO 8601 UTC ("2025-01-31T12:00:00Z"). */

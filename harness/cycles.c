@@ -100,6 +100,8 @@ static void stoplog_add_locked(const gm_cycle *c)
 	s->gc_cpu_ns = c->sweep_term_cpu_ns + c->mark_cpu_ns +
 		       c->assist_cpu_ns + c->mark_term_cpu_ns;
 	s->procs = c->procs;
+	s->heap_mark_end = c->heap_mark_end;
+	s->next_goal = c->next_goal;
 }
 
 static void cycles_hook(const gm_cycle *c, void *ctx)

@@ -58,6 +58,8 @@ typedef struct gmb_cycle_stops {
 					 * assists (idle marking left out, as
 					 * Go's GCCPUFraction leaves it) */
 	int32_t procs;                  /* GOMAXPROCS analogue in force */
+	uint64_t heap_mark_end;         /* heap when marking ended */
+	uint64_t next_goal;             /* the goal set for the next cycle */
 } gmb_cycle_stops;
 
 /* Keep every cycle finished from now on in the stop log (the newest

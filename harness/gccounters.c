@@ -228,6 +228,28 @@ size_t gmb_gc_curve_take(double *window_ns, double *mmu)
 	return n;
 }
 
+/* The last run's pauses (gmb_gc_pauses_take). */
+static uint64_t gcc_pauses[256];  /* gcc_curve_lock */
+static size_t gcc_npauses;        /* gcc_curve_lock */
+
+static void gcc_keep_pauses(const uint64_t *ns, size_t n)
+{
+	pthread_mutex_lock(&gcc_curve_lock);
+	gcc_npauses = n < 256 ? n : 256;
+	memcpy(gcc_pauses, ns, gcc_npauses * sizeof *ns);
+	pthread_mutex_unlock(&gcc_curve_lock);
+}
+
+size_t gmb_gc_pauses_take(uint64_t ns[256])
+{
+	pthread_mutex_lock(&gcc_curve_lock);
+	size_t n = gcc_npauses;
+	memcpy(ns, gcc_pauses, n * sizeof *ns);
+	gcc_npauses = 0;
+	pthread_mutex_unlock(&gcc_curve_lock);
+	return n;
+}
+
 static void gcc_set_summary(gmb_state *st, const gmb_gc_summary *g)
 {
 	if (g->npause > 0) {
@@ -337,6 +359,12 @@ static void gcc_set_stops(gmb_state *st, uint64_t end_ns)
 		gmb_set_counter(st, "gc_cpu_fraction",
 				gmb_gc_cpu_fraction(&s, end_ns - gcc_begin_ns), 0);
 		if (n > 0) {
+			uint64_t peak = 0;
+			for (size_t i = 0; i < n; i++)
+				peak = c[i].heap_mark_end > peak ? c[i].heap_mark_end : peak;
+			gmb_set_counter(st, "peak_heap_bytes", (double)peak, 0);
+			gmb_set_counter(st, "heap_goal_bytes",
+					(double)c[n - 1].next_goal, 0);
 			gmb_set_counter(st, "stack_scan_bytes",
 					(double)s.stack_scan_mean, GMB_COUNTER_BASE_1024);
 			gmb_set_counter(st, "stack_scan_max_bytes",
@@ -367,6 +395,7 @@ void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before)
 				    cycles > n, gcc_begin_ns, end_ns, w, mmu);
 	if (k > 0)
 		gcc_keep_curve(w, mmu, k);
+	gcc_keep_pauses(after->pause_ns, n);
 	gcc_set_stops(st, end_ns);
 	gmb_set_counter(st, "peak_rss_bytes", (double)gmb_rss_peak(),
 			GMB_COUNTER_BASE_1024);

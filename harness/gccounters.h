@@ -48,6 +48,13 @@ void gmb_gc_counters_begin(gm_gcstats *before);
  *                                    termination ...), when there are any
  *   stack_scan_bytes, stack_scan_max_bytes   stack bytes scanned per
  *                                    cycle: mean and max
+ *   peak_heap_bytes                  the largest heap at the end of a
+ *                                    cycle's mark (heap_mark_end): the
+ *                                    peak heap of the fidelity table,
+ *                                    Go's gctrace "->B->" figure
+ *   heap_goal_bytes                  the heap goal at the run's end (the
+ *                                    last cycle's next_goal; Go's
+ *                                    /gc/heap/goal:bytes)
  * Nothing on threads other than 0. */
 void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before);
 
@@ -57,6 +64,11 @@ void gmb_gc_counters_end(gmb_state *st, const gm_gcstats *before);
  * length; 0 when no run has left one since the last take.  The runner
  * writes it to mmu.csv as the benchmark instance finishes. */
 size_t gmb_gc_curve_take(double *window_ns, double *mmu);
+/* The same for the last run's pauses (per cycle, ns, newest first; at
+ * most 256): copied into ns and forgotten; the count.  The runner writes
+ * them to pauses.csv, where the pause CDFs of gomem and its peers come
+ * from. */
+size_t gmb_gc_pauses_take(uint64_t ns[256]);
 
 /* ---- the computation, without a collector (tests/test_gccounters.c) ---- */
 

@@ -38,8 +38,8 @@
 #include "harness/plot.h"
 
 #define RP_CELL GMB_REPORT_CELL /* bytes per table cell */
-#define RP_MAX_COLS 24
-#define RP_MAX_BASELINES 6
+#define RP_MAX_COLS 40
+#define RP_MAX_BASELINES 12
 #define RP_MAX_COMPS 16   /* '/'-separated components of a name */
 
 /* ---- writing Markdown and HTML at once --------------------------------- */
@@ -466,7 +466,8 @@ static const char *rp_baseline_label(const char *comp)
 		return "glibc malloc";
 	if (strcmp(comp, "calloc") == 0)
 		return "glibc calloc";
-	return comp;
+	int rt = gmb_runtime_lookup(comp); /* a peer's: "go", "jemalloc" */
+	return rt >= 0 ? gmb_runtime_get((gmb_runtime)rt)->label : comp;
 }
 
 /* The header row; returns the column count. */
@@ -623,6 +624,50 @@ static void rp_sweeps(rp_doc *d, const gmb_results_data *r)
 	}
 }
 
+/* ---- peers ------------------------------------------------------------- */
+
+static void rp_fidelity_count(const char *title, char (*cells)[RP_CELL],
+			      size_t nrows, size_t ncols, void *ctx)
+{
+	(void)title, (void)cells, (void)nrows, (void)ncols, (void)ctx;
+}
+
+/* The section of a run --runtime: what ran and what was skipped, then
+ * the fidelity table and what it found, in plain words. */
+static void rp_peers(rp_doc *d, const gmb_results_data *r)
+{
+	char lines[16][2 * RP_CELL];
+	size_t n = gmb_report_peer_notes(r, lines, 16), flagged, rows;
+	if (n == 0)
+		return;
+	rp_heading(d, 2, "Runtimes side by side");
+	for (size_t i = 0; i < n; i++)
+		rp_para(d, "%s", lines[i]);
+	rp_para(d, "In the tables under Results, a peer is a column beside "
+		"gomem with gomem's ratio to it; its benchmarks carry the same "
+		"name with the runtime's component (binary_trees/go/18 beside "
+		"binary_trees/gomem/18).");
+	rows = gmb_report_fidelity(r, rp_fidelity_count, NULL, &flagged);
+	if (rows == 0)
+		return;
+	rp_para(d, "Fidelity, below: per benchmark and setting: cycles per iteration and the "
+		"peak heap (the largest heap at the end of a cycle's mark; "
+		"Go's from GODEBUG=gctrace=1, to 1 MiB), medians over the "
+		"repetitions.  A row is flagged when the cycles differ by more "
+		"than %.0f%% or the peak heap by more than %.0f%%.",
+		GMB_FIDELITY_CYCLES_PCT, GMB_FIDELITY_HEAP_PCT);
+	gmb_report_fidelity(r, rp_sweep_emit, d, &flagged);
+	if (flagged > 0)
+		rp_para(d, "gomem does NOT match Go on %zu of these %zu rows: "
+			"the rows marked DIFFERS say by how much.  Each is either "
+			"a difference of design (conservative stacks, C object "
+			"layout: README, Where gomem differs from Go) or a bug.",
+			flagged, rows);
+	else
+		rp_para(d, "gomem matches Go within the thresholds on all %zu "
+			"rows.", rows);
+}
+
 /* ---- the page ---------------------------------------------------------- */
 
 static const char rp_style[] =
@@ -658,6 +703,7 @@ static void rp_body(rp_doc *d, const gmb_results_data *r)
 		rp_configs(d, r);
 	}
 	rp_sweeps(d, r);
+	rp_peers(d, r);
 	rp_heading(d, 2, "Results");
 	rp_tables(d, r);
 	rp_heading(d, 2, "Figures");

@@ -53,4 +53,22 @@ typedef void (*gmb_report_table_fn)(const char *title,
 size_t gmb_report_sweep_tables(const gmb_results_data *d, gmb_sweep_axis axis,
 			       gmb_report_table_fn emit, void *ctx);
 
+/* ---- peers (reportpeers.c) -------------------------------------------- */
+
+#include "harness/peers.h"
+
+/* The fidelity table, gomem against Go (a row per gomem benchmark with
+ * a Go twin that counted cycles), handed to emit; returns its rows, and
+ * in *flagged how many of them differ past peers.h's thresholds. */
+size_t gmb_report_fidelity(const gmb_results_data *d, gmb_report_table_fn emit,
+			   void *ctx, size_t *flagged);
+/* The verdict of one row in words ("DIFFERS: gomem runs 23% more cycles
+ * than Go", or "within 15% (cycles) and 10% (peak heap)"). */
+void gmb_report_fidelity_row(const gmb_fidelity *f, char *verdict,
+			     size_t len);
+/* The lines about a run --runtime: what ran, how it was interleaved,
+ * what was skipped and why (context.json's run.runtimes); the count. */
+size_t gmb_report_peer_notes(const gmb_results_data *d,
+			     char (*lines)[2 * GMB_REPORT_CELL], size_t max);
+
 #endif /* GOMEM_HARNESS_REPORT_H */

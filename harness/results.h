@@ -105,6 +105,27 @@ void gmb_results_abandon(void);
 int gmb_results_merge(const char *const *parts, const char *const *labels,
 		      size_t n, const char *out, char *err, size_t errlen);
 
+/* One part of an interleaved run (run --runtime): a Google Benchmark JSON
+ * file written by gomem's child or a peer for configuration `config`. */
+typedef struct gmb_results_part {
+	const char *path;
+	int config;            /* its configuration's index */
+	const char *label;     /* the configuration's label */
+	const char *runtime;   /* "gomem", "go", ... (peers.h) */
+	int round;             /* its repetition in an interleaved run, or -1
+				* (its entries keep their own repetitions) */
+	int rounds;            /* how many rounds the run had */
+} gmb_results_part;
+/* gmb_results_merge for parts from several runtimes and rounds: every
+ * entry gets "gomem_config", "gomem_config_label" and "gomem_runtime";
+ * in a part with round >= 0 also "repetition_index" = round and
+ * "repetitions" = rounds.  "gomem_configs" lists the first gomem part of
+ * each configuration (else its first part), "gomem_peers" every peer
+ * part's context ({"config", "runtime", "round", "context"}).  A peer part
+ * whose file is missing is left out (the runner said why).  0, or -1 with
+ * a message. */
+int gmb_results_merge_runs(const gmb_results_part *parts, size_t n,
+			   const char *out, char *err, size_t errlen);
 /* Concatenate the CSV parts parts[0 .. n-1] (lines without a header;
  * a NULL or missing part has none) into `out`: the line `header`, then
  * every line of part i led by "i,".  Returns the number of rows written,

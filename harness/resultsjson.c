@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Context keys that describe one configuration, dropped from the merged
  * top-level context (each part's whole context stays in gomem_configs). */
@@ -162,9 +163,10 @@ static int rj_check_part(json_t *root, const char *path, char *err,
 	return 0;
 }
 
-/* Append part `i`'s entries to `all`, each tagged with its configuration. */
-static int rj_merge_entries(json_t *all, json_t *part, size_t i,
-			    const char *label)
+/* Append the part's entries to `all`, each tagged with its configuration
+ * and runtime (and, in an interleaved run, its round). */
+static int rj_merge_entries(json_t *all, json_t *part,
+			    const gmb_results_part *p)
 {
 	size_t k;
 	json_t *e;
@@ -172,10 +174,19 @@ static int rj_merge_entries(json_t *all, json_t *part, size_t i,
 		json_t *copy = json_deep_copy(e);
 		if (!json_is_object(copy) ||
 		    json_object_set_new(copy, "gomem_config",
-					json_integer((json_int_t)i)) ||
+					json_integer(p->config)) ||
 		    json_object_set_new(copy, "gomem_config_label",
-					json_string(label)) ||
-		    json_array_append_new(all, copy))
+					json_string(p->label)) ||
+		    json_object_set_new(copy, "gomem_runtime",
+					json_string(p->runtime)))
+			return -1;
+		if (p->round >= 0 &&
+		    (json_object_set_new(copy, "repetition_index",
+					 json_integer(p->round)) ||
+		     json_object_set_new(copy, "repetitions",
+					 json_integer(p->rounds))))
+			return -1;
+		if (json_array_append_new(all, copy))
 			return -1;
 	}
 	return 0;
@@ -192,44 +203,90 @@ static json_t *rj_merged_context(json_t *part0)
 	return ctx;
 }
 
-/* Add part i to the merged document `m`; 0 or -1 with a message. */
-static int rj_merge_part(json_t *m, const char *path, size_t i,
-			 const char *label, char *err, size_t errlen)
+/* Whether part i is the one whose context stands for its configuration:
+ * the first gomem part of it, else (no gomem part) its first part. */
+static bool rj_config_part(const gmb_results_part *parts, size_t n, size_t i)
 {
-	json_t *part = rj_load(path, err, errlen);
-	if (part == NULL || rj_check_part(part, path, err, errlen) != 0) {
+	bool gomem = strcmp(parts[i].runtime, "gomem") == 0;
+	for (size_t j = 0; j < n; j++) {
+		if (j == i || parts[j].config != parts[i].config)
+			continue;
+		bool jg = strcmp(parts[j].runtime, "gomem") == 0;
+		if ((jg && (!gomem || j < i)) || (!jg && !gomem && j < i))
+			return false;
+	}
+	return true;
+}
+
+/* Add part i to the merged document `m`; 0 or -1 with a message. */
+static int rj_merge_part(json_t *m, const gmb_results_part *parts, size_t n,
+			 size_t i, bool *have_context, char *err, size_t errlen)
+{
+	const gmb_results_part *p = &parts[i];
+	bool peer = strcmp(p->runtime, "gomem") != 0;
+	if (peer && access(p->path, R_OK) != 0)
+		return 0; /* the peer failed or matched nothing: said already */
+	json_t *part = rj_load(p->path, err, errlen);
+	if (part == NULL || rj_check_part(part, p->path, err, errlen) != 0) {
 		json_decref(part);
 		return -1;
 	}
-	if (i == 0)
+	if (!*have_context && !peer) {
 		json_object_set_new(m, "context", rj_merged_context(part));
-	json_t *cfg = json_pack("{s:I, s:s, s:O}", "index", (json_int_t)i,
-				"label", label, "context",
+		*have_context = true;
+	}
+	json_t *cfg = NULL;
+	if (rj_config_part(parts, n, i))
+		cfg = json_pack("{s:i, s:s, s:O}", "index", p->config, "label",
+				p->label, "context",
 				json_object_get(part, "context"));
-	int rc = cfg == NULL ||
-		 json_array_append_new(json_object_get(m, "gomem_configs"), cfg) ||
-		 rj_merge_entries(json_object_get(m, "benchmarks"), part, i,
-				  label);
+	else if (peer && p->round <= 0)
+		cfg = json_pack("{s:i, s:s, s:i, s:O}", "config", p->config,
+				"runtime", p->runtime, "round", p->round,
+				"context", json_object_get(part, "context"));
+	const char *list = rj_config_part(parts, n, i) ? "gomem_configs"
+						    : "gomem_peers";
+	int rc = (cfg != NULL &&
+		  json_array_append_new(json_object_get(m, list), cfg)) ||
+		 rj_merge_entries(json_object_get(m, "benchmarks"), part, p);
 	json_decref(part);
-	return rc ? gmb_errf(err, errlen, "%s: out of memory merging it", path)
+	return rc ? gmb_errf(err, errlen, "%s: out of memory merging it",
+			     p->path)
 		  : 0;
+}
+
+int gmb_results_merge_runs(const gmb_results_part *parts, size_t n,
+			   const char *out, char *err, size_t errlen)
+{
+	json_t *m = json_pack("{s:{}, s:[], s:[], s:[]}", "context",
+			      "gomem_configs", "gomem_peers", "benchmarks");
+	bool have_context = false;
+	if (m == NULL)
+		return gmb_errf(err, errlen, "out of memory merging results");
+	for (size_t i = 0; i < n; i++) {
+		if (rj_merge_part(m, parts, n, i, &have_context, err, errlen)) {
+			json_decref(m);
+			return -1;
+		}
+	}
+	if (json_array_size(json_object_get(m, "gomem_peers")) == 0)
+		json_object_del(m, "gomem_peers");
+	int rc = gmb_json_write(m, out, err, errlen);
+	json_decref(m);
+	return rc;
 }
 
 int gmb_results_merge(const char *const *parts, const char *const *labels,
 		      size_t n, const char *out, char *err, size_t errlen)
 {
-	json_t *m = json_pack("{s:{}, s:[], s:[]}", "context", "gomem_configs",
-			      "benchmarks");
-	if (m == NULL)
+	gmb_results_part *p = calloc(n ? n : 1, sizeof *p);
+	if (p == NULL)
 		return gmb_errf(err, errlen, "out of memory merging results");
-	for (size_t i = 0; i < n; i++) {
-		if (rj_merge_part(m, parts[i], i, labels[i], err, errlen)) {
-			json_decref(m);
-			return -1;
-		}
-	}
-	int rc = gmb_json_write(m, out, err, errlen);
-	json_decref(m);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (gmb_results_part){parts[i], (int)i, labels[i], "gomem",
+					  -1, 0};
+	int rc = gmb_results_merge_runs(p, n, out, err, errlen);
+	free(p);
 	return rc;
 }
 

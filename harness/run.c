@@ -114,6 +114,11 @@ static void run_usage(FILE *out)
 		"(default 0)\n"
 		"  --threads=LIST     benchmark thread counts, replacing the "
 		"registered ones\n"
+		"  --runtime=LIST     " GMB_RUNTIMES_ACCEPTED "\n"
+		"                     (default gomem): the same workloads on "
+		"each, interleaved\n"
+		"                     by repetition; a peer not built is "
+		"skipped (README: Peers)\n"
 		"  --rss-interval=MS  sample RSS, heap in use, heap goal and "
 		"limit every MS ms\n"
 		"                     into DIR/rss.csv (default %d with "
@@ -231,6 +236,10 @@ static int run_parse_child(gmb_run_opts *o, int argc, char **argv, int *i)
 		o->child_mmu = run_value(argc, argv, i, GMB_CHILD_MMU);
 		return o->child_mmu != NULL ? 1 : -GMB_EXIT_USAGE;
 	}
+	if (gmb_flag_is(arg, GMB_CHILD_PAUSES)) {
+		o->child_pauses = run_value(argc, argv, i, GMB_CHILD_PAUSES);
+		return o->child_pauses != NULL ? 1 : -GMB_EXIT_USAGE;
+	}
 	if (gmb_flag_is(arg, GMB_CHILD_RSS)) {
 		o->child_rss = run_value(argc, argv, i, GMB_CHILD_RSS);
 		return o->child_rss != NULL ? 1 : -GMB_EXIT_USAGE;
@@ -305,9 +314,21 @@ static int run_parse_sweep(gmb_run_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
-/* --out and --name: 1, 0 (not one), or -(exit status). */
+/* --out, --name and --runtime: 1, 0 (not one), or -(exit status). */
 static int run_parse_dir(gmb_run_opts *o, int argc, char **argv, int *i)
 {
+	if (gmb_flag_is(argv[*i], "runtime")) {
+		char err[400];
+		const char *v = run_value(argc, argv, i, "runtime");
+		if (v == NULL)
+			return -GMB_EXIT_USAGE;
+		if (o->have_runtimes)
+			return -gmb_usage_error("run", "--runtime is given twice");
+		if (gmb_runtimes_parse(v, &o->runtimes, err, sizeof err) != 0)
+			return -gmb_usage_error("run", "%s", err);
+		o->have_runtimes = true;
+		return 1;
+	}
 	if (gmb_flag_is(argv[*i], "out")) {
 		o->out = run_value(argc, argv, i, "out");
 		return o->out != NULL ? 1 : -GMB_EXIT_USAGE;
@@ -345,7 +366,7 @@ static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
 	return gmb_usage_error("run", "unknown %s '%s'; run accepts "
 			       "gogc_sweep or memlimit_sweep (and --workload), "
 			       "--out, --name, --gogc, --memlimit, --collector, "
-			       "--procs, --threads, --pin, --membind, "
+			       "--procs, --threads, --runtime, --pin, --membind, "
 			       "--rss-interval, --help and Google Benchmark's "
 			       "--benchmark_* flags (gomem-bench run --help "
 			       "says more)",
@@ -494,57 +515,63 @@ static void run_plan_free(run_plan *p)
 
 /* ---- the children ---------------------------------------------------------- */
 
-/* Start this program on configuration i, writing its JSON to `json`;
- * its pid, or -1 after a message. */
-/* The per-configuration files of configuration i (run_config). */
+/* The per-configuration files of configuration i (run_config); a NULL
+ * file is not written. */
 typedef struct run_files {
-	const char *json, *cycles, *mmu, *rss; /* rss: NULL when not sampled */
+	const char *json, *cycles, *mmu, *rss, *pauses;
 } run_files;
 
-/* The child's CSV flags into mmu / rss / ival, appended to argv. */
+/* The child's CSV flags into bufs (4400 bytes each), appended to argv. */
 static int run_csv_flags(const gmb_run_opts *o, const run_files *f,
-			 char *mmu, char *rss, char *ival, char **argv, int n)
+			 char (*bufs)[4400], char **argv, int n)
 {
-	snprintf(mmu, 4400, "--" GMB_CHILD_MMU "=%s", f->mmu);
-	argv[n++] = mmu;
+	static const char *const flag[] = {GMB_CHILD_CYCLES, GMB_CHILD_MMU,
+					   GMB_CHILD_PAUSES, GMB_CHILD_RSS};
+	const char *path[] = {f->cycles, f->mmu, f->pauses, f->rss};
+	for (size_t k = 0; k < sizeof flag / sizeof *flag; k++) {
+		if (path[k] == NULL)
+			continue;
+		snprintf(bufs[k], 4400, "--%s=%s", flag[k], path[k]);
+		argv[n++] = bufs[k];
+	}
 	if (f->rss != NULL) {
-		snprintf(rss, 4400, "--" GMB_CHILD_RSS "=%s", f->rss);
-		snprintf(ival, 48, "--rss-interval=%u", o->rss_interval_ms);
-		argv[n++] = rss;
-		argv[n++] = ival;
+		snprintf(bufs[4], 4400, "--rss-interval=%u", o->rss_interval_ms);
+		argv[n++] = bufs[4];
 	}
 	return n;
 }
 
+/* Start this program on configuration i, writing its files f; its pid,
+ * or -1 after a message. */
 static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
 		       const run_files *f)
 {
 	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
-	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], cyc[4400], slots[48],
-		pin[32], mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX],
-		mmu[4400], rss[4400], ival[48];
-	char *argv[o->nbench + 16];
-	const char *json = f->json, *cycles = f->cycles;
+	static char one[] = "--benchmark_repetitions=1";
+	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], slots[48], pin[32],
+		mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX], csv[5][4400];
+	char *argv[o->nbench + 18];
 	int n = 0;
 
 	gmb_config_format(&p->configs[i], label, sizeof label);
 	snprintf(cfg, sizeof cfg, "--" GMB_CHILD_CONFIG "=%s", label);
-	snprintf(out, sizeof out, "--" GMB_CHILD_OUT "=%s", json);
-	snprintf(cyc, sizeof cyc, "--" GMB_CHILD_CYCLES "=%s", cycles);
+	snprintf(out, sizeof out, "--" GMB_CHILD_OUT "=%s", f->json);
 	snprintf(slots, sizeof slots, "--" GMB_CHILD_SLOTS "=%u", p->lib_base[i]);
 	snprintf(pin, sizeof pin, "--pin=%s", gmb_pin_name(o->pin));
 	snprintf(mem, sizeof mem, "--membind=%s", gmb_membind_name(o->membind));
 	snprintf(prog, sizeof prog, "--" GMB_CHILD_PROGRESS "=%zu/%zu", i + 1,
 		 p->n);
-	char *fixed[] = {(char *)gmb_argv0, "run", cfg, out, cyc, slots, pin,
-			 mem, prog};
+	char *fixed[] = {(char *)gmb_argv0, "run", cfg, out, slots, pin, mem,
+			 prog};
 	for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
 		argv[n++] = fixed[k];
-	n = run_csv_flags(o, f, mmu, rss, ival, argv, n);
+	n = run_csv_flags(o, f, csv, argv, n);
 	if (!o->have_repetitions)
 		argv[n++] = reps;
 	for (int k = 0; k < o->nbench; k++)
 		argv[n++] = o->bench[k];
+	if (gmb_run_interleaved(o))
+		argv[n++] = one; /* one repetition per round: it comes last */
 	argv[n] = NULL;
 
 	fflush(NULL); /* nothing buffered may be written twice */
@@ -619,12 +646,41 @@ static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
 	snprintf(buf, n, "cycles/%s.csv", label);
 }
 
-/* Add configuration i's files to the results: its JSON, its cycle log,
+/* The parts of the run, as they are written (run_merge reads them). */
+typedef struct run_parts {
+	gmb_results_part *part;
+	const char **pauses;   /* per part: its pause list, or NULL */
+	size_t n, cap;
+	char (*labels)[GMB_CONFIG_TEXT_MAX]; /* per configuration */
+} run_parts;
+
+static void run_part_add(run_parts *rp, const gmb_results_part *part,
+			 const char *pauses)
+{
+	if (rp->n == rp->cap) {
+		rp->cap = rp->cap ? 2 * rp->cap : 16;
+		rp->part = realloc(rp->part, rp->cap * sizeof *rp->part);
+		rp->pauses = realloc(rp->pauses, rp->cap * sizeof *rp->pauses);
+		if (rp->part == NULL || rp->pauses == NULL)
+			gmb_fatal("out of memory for %zu result parts", rp->cap);
+	}
+	rp->part[rp->n] = *part;
+	rp->pauses[rp->n++] = pauses;
+}
+
+/* Add configuration i's files (round `round`; -1 outside an interleaved
+ * run) to the results: its JSON, and in its first round its cycle log and
  * its CSV parts.  false after a message. */
 static bool run_add_files(const gmb_run_opts *o, const run_plan *p, size_t i,
-			  char *cycles, size_t clen, run_files *f)
+			  int round, char *cycles, size_t clen, run_files *f)
 {
-	char name[64];
+	char name[96];
+	*f = (run_files){0};
+	cycles[0] = '\0';
+	if (round > 0) {
+		snprintf(name, sizeof name, "config-%zu.r%d.json", i, round);
+		return (f->json = gmb_results_add(name)) != NULL;
+	}
 	snprintf(name, sizeof name, "config-%zu.json", i);
 	run_cycles_name(o, &p->configs[i], cycles, clen);
 	if ((f->json = gmb_results_add(name)) == NULL ||
@@ -633,69 +689,94 @@ static bool run_add_files(const gmb_run_opts *o, const run_plan *p, size_t i,
 	snprintf(name, sizeof name, "config-%zu.mmu.csv", i);
 	if ((f->mmu = gmb_results_add(name)) == NULL)
 		return false;
+	snprintf(name, sizeof name, "config-%zu.pauses.csv", i);
+	if ((f->pauses = gmb_results_add(name)) == NULL)
+		return false;
 	snprintf(name, sizeof name, "config-%zu.rss.csv", i);
-	f->rss = NULL;
 	return o->rss_interval_ms == 0 || (f->rss = gmb_results_add(name));
 }
 
-/* Run configuration i; 0 or 1 (see run_judge), or -(exit status). */
+/* Run gomem under configuration i (round `round`); 0 or 1 (see
+ * run_judge), or -(exit status). */
 static int run_config(const gmb_run_opts *o, run_plan *p, size_t i,
-		      const char **json)
+		      int round, int rounds, run_parts *rp)
 {
-	char cycles[GMB_CONFIG_TEXT_MAX + 16], label[GMB_CONFIG_TEXT_MAX];
+	char cycles[GMB_CONFIG_TEXT_MAX + 16];
 	run_files f;
-	if (!run_add_files(o, p, i, cycles, sizeof cycles, &f))
+	if (!run_add_files(o, p, i, round, cycles, sizeof cycles, &f))
 		return -GMB_EXIT_FAIL;
-	*json = f.json;
-	gmb_config_format(&p->configs[i], label, sizeof label);
-	if (p->n > 1)
-		printf("%s== configuration %zu of %zu: %s ==\n", i ? "\n" : "",
-		       i + 1, p->n, label);
+	run_part_add(rp, &(gmb_results_part){f.json, (int)i, rp->labels[i],
+					     "gomem", round, rounds},
+		     f.pauses);
+	if (p->n > 1 || round >= 0)
+		printf("%s== configuration %zu of %zu: %s%s ==\n",
+		       i || round > 0 ? "\n" : "", i + 1, p->n, rp->labels[i],
+		       round >= 0 ? ", gomem" : "");
 	pid_t pid = run_spawn(o, p, i, &f);
 	if (pid < 0)
 		return -GMB_EXIT_FAIL;
-	p->status[i] = run_judge(p, i, run_wait(pid));
-	if (!gmb_cycles_any(f.cycles)) /* no cycle: no log */
+	int st = run_judge(p, i, run_wait(pid));
+	if (st < 0 || round <= 0 || p->status[i] == 0)
+		p->status[i] = st;
+	if (f.cycles != NULL && !gmb_cycles_any(f.cycles)) /* no cycle: no log */
 		gmb_results_drop(cycles);
-	return p->status[i];
+	return st;
+}
+
+/* Run peer rt under configuration i in round `round`; 0, or 1 when a
+ * benchmark of it failed (a peer that failed outright is left out). */
+static int run_peer_config(const gmb_run_opts *o, size_t i, gmb_runtime rt,
+			   int round, int rounds, const run_plan *p,
+			   run_parts *rp)
+{
+	char name[128];
+	const char *rtn = gmb_runtime_get(rt)->name, *json, *pauses = NULL;
+	snprintf(name, sizeof name, "peer-%s-%zu.r%d.json", rtn, i, round);
+	if ((json = gmb_results_add(name)) == NULL)
+		return -GMB_EXIT_FAIL;
+	snprintf(name, sizeof name, "peer-%s-%zu.pauses.csv", rtn, i);
+	if (round == 0 && (pauses = gmb_results_add(name)) == NULL)
+		return -GMB_EXIT_FAIL;
+	run_part_add(rp, &(gmb_results_part){json, (int)i, rp->labels[i], rtn,
+					     round, rounds},
+		     pauses);
+	int rc = gmb_run_peer(o, &p->configs[i], rt, rp->labels[i], json,
+			      pauses);
+	return rc == 1 ? GMB_EXIT_FAIL : 0;
 }
 
 /* ---- writing the results ------------------------------------------------- */
 
-/* bench.json out of the children's files, which are then dropped: every
- * entry and every child's context is in bench.json; then mmu.csv and
- * rss.csv out of their parts.  0 or 1. */
+/* bench.json out of the parts, which are then dropped; then mmu.csv,
+ * rss.csv and pauses.csv out of theirs.  0 or 1. */
 static int run_merge(const gmb_run_opts *o, const run_plan *p,
-		     const char **json)
+		     run_parts *rp)
 {
 	char err[1024];
-	char (*labels)[GMB_CONFIG_TEXT_MAX] = calloc(p->n, sizeof *labels);
-	const char **lp = calloc(p->n, sizeof *lp);
 	const char *bench = gmb_results_add(GMB_RESULTS_BENCH);
-	int rc = GMB_EXIT_FAIL;
-	if (labels == NULL || lp == NULL || bench == NULL)
-		goto out;
-	for (size_t i = 0; i < p->n; i++) {
-		gmb_config_format(&p->configs[i], labels[i], sizeof labels[i]);
-		lp[i] = labels[i];
-	}
-	if (gmb_results_merge(json, lp, p->n, bench, err, sizeof err) != 0) {
+	const char *pauses = gmb_results_add(GMB_RESULTS_PAUSES);
+	if (bench == NULL || pauses == NULL)
+		return GMB_EXIT_FAIL;
+	if (gmb_results_merge_runs(rp->part, rp->n, bench, err, sizeof err)) {
 		fprintf(stderr, "gomem-bench run: %s\n", err);
-		goto out;
+		return GMB_EXIT_FAIL;
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		char name[64];
-		snprintf(name, sizeof name, "config-%zu.json", i);
-		gmb_results_drop(name);
+	int rows = gmb_run_merge_pauses(rp->part, rp->pauses, rp->n, pauses);
+	if (rows < 0)
+		return GMB_EXIT_FAIL;
+	if (rows == 0)
+		gmb_results_drop(GMB_RESULTS_PAUSES);
+	for (size_t k = 0; k < rp->n; k++) {
+		const char *base = strrchr(rp->part[k].path, '/');
+		gmb_results_drop(base + 1);
+		if (rp->pauses[k] != NULL)
+			gmb_results_drop(strrchr(rp->pauses[k], '/') + 1);
 	}
-	rc = gmb_results_merge_parts(p->n, "mmu", GMB_RESULTS_MMU,
-				     GMB_MMU_HEADER) ? GMB_EXIT_FAIL : 0;
+	int rc = gmb_results_merge_parts(p->n, "mmu", GMB_RESULTS_MMU,
+					 GMB_MMU_HEADER) ? GMB_EXIT_FAIL : 0;
 	if (rc == 0 && o->rss_interval_ms > 0)
 		rc = gmb_results_merge_parts(p->n, "rss", GMB_RESULTS_RSS,
 					     GMB_RSS_HEADER) ? GMB_EXIT_FAIL : 0;
-out:
-	free(labels);
-	free(lp);
 	return rc;
 }
 
@@ -715,6 +796,10 @@ static int run_write_context(const gmb_run_opts *o, const run_plan *p,
 		.topo = p->topo, .sweep = gmb_sweep_name(o->sweep),
 		.sweep_workload = p->sweep_workload,
 		.rss_interval_ms = o->rss_interval_ms,
+		.runtimes = o->have_runtimes ? &o->runtimes : NULL,
+		.skips = o->skips, .nskips = o->nskips,
+		.rounds = gmb_run_interleaved(o)
+			? gmb_run_rounds(o, RUN_REPETITIONS) : 0,
 	};
 	if (path == NULL)
 		return GMB_EXIT_FAIL;
@@ -725,23 +810,56 @@ static int run_write_context(const gmb_run_opts *o, const run_plan *p,
 	return 0;
 }
 
+/* Every configuration once (gomem alone), or every round of an
+ * interleaved run: round r runs each configuration's runtimes in the
+ * list's order rotated by r.  0, or an exit status; *failed counts the
+ * runs with a failing benchmark. */
+static int run_all(const gmb_run_opts *o, run_plan *p, run_parts *rp,
+		   int *failed)
+{
+	bool inter = gmb_run_interleaved(o);
+	size_t rounds = inter ? gmb_run_rounds(o, RUN_REPETITIONS) : 1;
+	gmb_runtime order[GMB_RT_COUNT];
+	for (size_t r = 0; r < rounds; r++) {
+		gmb_runtimes_rotate(&o->runtimes, r, order);
+		if (inter)
+			printf("%s=== round %zu of %zu ===\n", r ? "\n" : "",
+			       r + 1, rounds);
+		for (size_t i = 0; i < p->n; i++) {
+			for (size_t k = 0; k < (inter ? o->runtimes.n : 1); k++) {
+				int rc = !inter || order[k] == GMB_RT_GOMEM
+					? run_config(o, p, i, inter ? (int)r : -1,
+						     (int)rounds, rp)
+					: run_peer_config(o, i, order[k], (int)r,
+							  (int)rounds, p, rp);
+				if (rc < 0)
+					return -rc;
+				*failed += rc == GMB_EXIT_FAIL;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Steps 3-5; the exit status. */
 static int run_execute(const gmb_run_opts *o, run_plan *p, int argc,
 		       char **argv)
 {
-	const char **json = calloc(p->n, sizeof *json);
-	int rc = json != NULL ? gmb_results_create() : GMB_EXIT_FAIL, failed = 0;
-	for (size_t i = 0; rc == 0 && i < p->n; i++) {
-		int r = run_config(o, p, i, &json[i]);
-		if (r < 0)
-			rc = -r;
-		failed += r == GMB_EXIT_FAIL;
-	}
+	run_parts rp = {.labels = calloc(p->n, sizeof *rp.labels)};
+	int rc = rp.labels != NULL ? gmb_results_create() : GMB_EXIT_FAIL,
+	    failed = 0;
+	for (size_t i = 0; rc == 0 && i < p->n; i++)
+		gmb_config_format(&p->configs[i], rp.labels[i],
+				  sizeof rp.labels[i]);
 	if (rc == 0)
-		rc = run_merge(o, p, json);
+		rc = run_all(o, p, &rp, &failed);
+	if (rc == 0)
+		rc = run_merge(o, p, &rp);
 	if (rc == 0)
 		rc = run_write_context(o, p, argc, argv);
-	free(json);
+	free(rp.part);
+	free(rp.pauses);
+	free(rp.labels);
 	if (rc != 0) {
 		gmb_results_abandon();
 		return rc;
@@ -750,9 +868,8 @@ static int run_execute(const gmb_run_opts *o, run_plan *p, int argc,
 		return GMB_EXIT_FAIL;
 	printf("\nresults written to %s\n", gmb_results_dir());
 	if (failed > 0)
-		fprintf(stderr, "gomem-bench run: %d configuration%s had a "
-			"failing benchmark (see above)\n", failed,
-			failed == 1 ? "" : "s");
+		fprintf(stderr, "gomem-bench run: %d run%s had a failing "
+			"benchmark (see above)\n", failed, failed == 1 ? "" : "s");
 	return failed > 0 ? GMB_EXIT_FAIL : GMB_EXIT_OK;
 }
 
@@ -774,11 +891,13 @@ int gmb_cmd_run(int argc, char **argv)
 	gmb_context_date(p.date, sizeof p.date);
 	if ((rc = run_plan_sweep_settings(&o)) == 0 &&
 	    (rc = run_plan_configs(&o, &p)) == 0 &&
+	    (rc = gmb_run_runtimes_plan(&o) ? GMB_EXIT_FAIL : 0) == 0 &&
 	    (rc = run_plan_benchmarks(&o, &p)) == 0 &&
 	    (rc = run_plan_topology(&o, &p)) == 0 &&
 	    (rc = gmb_results_prepare(o.out, o.name, GMB_GIT_REVISION)) == 0)
 		rc = run_execute(&o, &p, argc, argv);
 	run_plan_free(&p);
+	free(o.skips);
 	gmb_shutdown();
 	return rc;
 }

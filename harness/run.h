@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "harness/peers.h"
 #include "harness/settings.h"
 #include "harness/topology.h"
 
@@ -21,10 +22,13 @@
 #define GMB_CHILD_PROGRESS "child-progress" /* "c/C": configuration c of C */
 #define GMB_CHILD_MMU "child-mmu"       /* where its MMU curves go */
 #define GMB_CHILD_RSS "child-rss"       /* where its RSS samples go */
+#define GMB_CHILD_PAUSES "child-pauses" /* where its pauses go */
 
 /* The results files the children's parts are merged into (results.h). */
 #define GMB_RESULTS_MMU "mmu.csv"
 #define GMB_RESULTS_RSS "rss.csv"
+#define GMB_RESULTS_PAUSES "pauses.csv"
+#define GMB_PAUSES_HEADER "runtime,config,benchmark,pause_ns"
 #define GMB_MMU_HEADER "config,benchmark,window_s,mmu"
 #define GMB_RSS_HEADER "config,benchmark,time_s,rss_bytes,heap_inuse," \
 	"heap_goal,memory_limit"
@@ -60,12 +64,17 @@ typedef struct gmb_run_opts {
 	const char *workload;     /* --workload: the sweep's */
 	unsigned rss_interval_ms; /* 0: no RSS sampling */
 	bool have_rss_interval;
+	gmb_runtime_list runtimes; /* --runtime, resolved: those that run */
+	bool have_runtimes;
+	char (*skips)[GMB_SKIP_LEN]; /* the peers skipped, a line each */
+	size_t nskips;
 	/* in a child */
 	const char *child_config; /* non-NULL: this process is a child */
 	const char *child_out;
 	const char *child_cycles; /* NULL: no per-cycle log */
 	const char *child_mmu;    /* NULL: no MMU curves */
 	const char *child_rss;    /* NULL: no RSS sampling */
+	const char *child_pauses; /* NULL: no pause list */
 	unsigned child_slots;
 	unsigned child_config_no, child_configs; /* for progress; 0: unknown */
 } gmb_run_opts;
@@ -91,5 +100,28 @@ const char *gmb_sweep_name(gmb_sweep s); /* NULL for GMB_SWEEP_NONE */
 int gmb_sweep_settings(gmb_run_opts *o, char *err, size_t errlen);
 int gmb_sweep_filter(const char *workload, bool any_threads, char *buf,
 		     size_t len);
+
+/* ---- the peers (run_peers.c) ------------------------------------------ */
+
+#include "harness/results.h"
+
+/* Resolve o->runtimes against the peers built beside gomem-bench, noting
+ * the skipped ones in o->skips (and on stderr).  0, or -1 out of memory. */
+int gmb_run_runtimes_plan(gmb_run_opts *o);
+/* Whether the run interleaves runtimes (--runtime names a peer). */
+bool gmb_run_interleaved(const gmb_run_opts *o);
+/* The rounds of an interleaved run: the last --benchmark_repetitions, else
+ * `dflt`. */
+size_t gmb_run_rounds(const gmb_run_opts *o, const char *dflt);
+/* Run peer rt under configuration c (labelled `label`), writing its JSON
+ * to `json` and its pauses to `pauses` (NULL: none).  0, 1 (a benchmark
+ * failed), or -1 (the peer failed: said, its part removed). */
+int gmb_run_peer(const gmb_run_opts *o, const gmb_config *c, gmb_runtime rt,
+		 const char *label, const char *json, const char *pauses);
+/* Write `out` (pauses.csv) from the pause parts pauses[i] of parts[i]
+ * (NULL or missing: none).  1 when it has rows, 0 when not, -1 on
+ * error. */
+int gmb_run_merge_pauses(const gmb_results_part *parts,
+			 const char *const *pauses, size_t n, const char *out);
 
 #endif /* GOMEM_HARNESS_RUN_H */

@@ -19,7 +19,8 @@
  *    instance; "[config c/C]" only with several configurations); print
  *    gomem against glibc.  As each instance finishes, its MMU curve
  *    (gccounters.h: the last repetition's) goes to --child-mmu as
- *    "NAME,window_s,mmu" lines, and the RSS samples taken since the last
+ *    "NAME,window_s,mmu" lines, its pauses (the last repetition's, one
+ *    per cycle) to --child-pauses as "NAME,pause_ns", and the RSS samples taken since the last
  *    instance finished (rss.h; with --child-rss) are labelled with NAME.
  * Exit status: 0; 1 when a benchmark reported an error (the JSON is
  * written all the same); 2 when something is refused before the run.
@@ -94,6 +95,7 @@ typedef struct child_progress {
 	int64_t reps;           /* of it, so far */
 	char last[512];         /* the last instance counted as finished */
 	FILE *mmu;              /* --child-mmu, or NULL */
+	FILE *pauses;           /* --child-pauses, or NULL */
 } child_progress;
 
 static double child_seconds(void)
@@ -134,6 +136,12 @@ static void child_curves(child_progress *p, const gmb_result *r)
 		fprintf(p->mmu, "%s,%.6g,%.6f\n", r->name, w[i] / 1e9, mmu[i]);
 	if (p->mmu != NULL)
 		fflush(p->mmu);
+	uint64_t ns[256];
+	size_t np = gmb_gc_pauses_take(ns);
+	for (size_t i = 0; p->pauses != NULL && !r->error && i < np; i++)
+		fprintf(p->pauses, "%s,%llu\n", r->name, (unsigned long long)ns[i]);
+	if (p->pauses != NULL)
+		fflush(p->pauses);
 	gmb_rss_sampler_mark(r->name);
 }
 
@@ -168,6 +176,10 @@ static int child_execute(const gmb_run_opts *o)
 	char err[512];
 	if (o->child_mmu != NULL && (prog.mmu = fopen(o->child_mmu, "w")) == NULL)
 		fprintf(stderr, "gomem-bench run: cannot create %s\n", o->child_mmu);
+	if (o->child_pauses != NULL &&
+	    (prog.pauses = fopen(o->child_pauses, "w")) == NULL)
+		fprintf(stderr, "gomem-bench run: cannot create %s\n",
+			o->child_pauses);
 	if (o->child_rss != NULL &&
 	    gmb_rss_sampler_start(o->child_rss, o->rss_interval_ms, err,
 				  sizeof err) != 0)
@@ -178,6 +190,8 @@ static int child_execute(const gmb_run_opts *o)
 	gmb_rss_sampler_stop(); /* before the heap it reads goes */
 	if (prog.mmu != NULL)
 		fclose(prog.mmu);
+	if (prog.pauses != NULL)
+		fclose(prog.pauses);
 	gm_shutdown();
 	if (matched == 0) {
 		gmb_summary_free(&sum);

@@ -1,0 +1,115 @@
+/*
+ * test_peers_go.c — the Go peer (workloads/go/) computes what the
+ * Benchmarks Game says binary-trees must print at depth 10 (as
+ * test_binary_trees.c checks gomem's), and its objects reach the heap
+ * (`go build -gcflags=-m` says they escape).  Without Go (no `go` on PATH,
+ * or the peer not built: GOMEM_BUILD_PEERS=OFF) each test says it is
+ * skipped and passes.  No timing.
+ */
+#include <check.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/peers.h"
+
+static const char expected[] =
+	"stretch tree of depth 11\t check: 4095\n"
+	"1024\t trees of depth 4\t check: 31744\n"
+	"256\t trees of depth 6\t check: 32512\n"
+	"64\t trees of depth 8\t check: 32704\n"
+	"16\t trees of depth 10\t check: 32752\n"
+	"long lived tree of depth 10\t check: 2047\n";
+
+static bool have_go(void)
+{
+	return system("command -v go >/dev/null 2>&1") == 0;
+}
+
+/* BUILD/gomem-peer-go: this suite runs from BUILD/tests/. */
+static bool peer_path(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	char *up = strrchr(self, '/');
+	if (up != NULL)
+		*up = '\0';
+	gmb_peer_path(self, GMB_RT_GO, buf, len);
+	return access(buf, X_OK) == 0;
+}
+
+/* The whole output of `cmd`, or NULL. */
+static char *run(const char *cmd)
+{
+	static char out[1 << 16];
+	FILE *p = popen(cmd, "r");
+	if (p == NULL)
+		return NULL;
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	return pclose(p) == 0 ? out : NULL;
+}
+
+START_TEST(binary_trees_depth_10)
+{
+	char peer[PATH_MAX + 32], cmd[PATH_MAX + 64];
+	if (!have_go() || !peer_path(peer, sizeof peer)) {
+		printf("test_peers_go: skipped: go or gomem-peer-go is absent "
+		       "(Debian package golang-go; GOMEM_BUILD_PEERS=ON)\n");
+		return;
+	}
+	snprintf(cmd, sizeof cmd, "'%s' binary_trees 10", peer);
+	const char *out = run(cmd);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, expected);
+}
+END_TEST
+
+START_TEST(objects_escape_to_the_heap)
+{
+	char src[PATH_MAX], cmd[2 * PATH_MAX + 256];
+	if (!have_go()) {
+		printf("test_peers_go: skipped: go is absent (golang-go)\n");
+		return;
+	}
+	snprintf(src, sizeof src, "%s", __FILE__);
+	*strrchr(src, '/') = '\0';
+	char tmp[] = "/tmp/gomem-test-go-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(cmd, sizeof cmd, "cd '%s/../workloads/go' && GO111MODULE=on "
+		 "GOPROXY=off GOCACHE='%s/cache' GOPATH='%s/path' go build "
+		 "-gcflags=-m -o '%s/peer' . 2>&1", src, tmp, tmp, tmp);
+	const char *out = run(cmd);
+	ck_assert_msg(out != NULL, "go build -gcflags=-m failed");
+	/* alloc.go's noscan and pointer objects, trees.go's nodes,
+	 * steady.go's nodes */
+	ck_assert_ptr_nonnull(strstr(out, "make([]byte, size) escapes to heap"));
+	ck_assert_ptr_nonnull(strstr(out, "new(ptr32) escapes to heap"));
+	ck_assert_ptr_nonnull(strstr(out, "&Node{} escapes to heap"));
+	ck_assert_ptr_nonnull(strstr(out, "&steadyNode{...} escapes to heap"));
+	snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", tmp, tmp);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("peers_go");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 300); /* a cold go build */
+	tcase_add_test(tc, binary_trees_depth_10);
+	tcase_add_test(tc, objects_escape_to_the_heap);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,107 @@
+package main
+
+// barrier.go: workloads/barrier.c's gomem rows in Go: a pointer store
+// into a heap slice of 4096 pointer slots (32 KiB), storing pointers to
+// 8 objects in turn.  Go's compiler puts its write barrier on every such
+// store: with no cycle running it is one predictable branch
+// (writeBarrier.enabled) and the store, as gm_write's fast path.
+//
+//	barrier/go/nocycle   no cycle runs during the loop (stores do not
+//	                     allocate)
+//	barrier/go/marking   stores while a cycle marks: Go cannot hold a
+//	                     cycle in its mark phase as gomem's test hook does,
+//	                     so a goroutine runs runtime.GC() over a 64 MiB
+//	                     linked list (serial marking: tens of ms) and only
+//	                     the batches of stores that finish before that
+//	                     runtime.GC() returns are timed and counted; the
+//	                     tail of each cycle (mark termination, sweep) is
+//	                     inside those batches, so the figure slightly
+//	                     understates the barrier's cost while marking
+//
+// One iteration is one store; the time per iteration is ns per store.
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+const (
+	brSlots   = 4096
+	brTargets = 8
+	brBatch   = brSlots * 4
+)
+
+type brTarget struct{ a, b *brTarget }
+
+type brObject struct {
+	slots [brSlots]*brTarget
+}
+
+type listNode struct {
+	next *listNode
+	_    [6]uint64
+}
+
+var brList *listNode // the 64 MiB list that makes marking last (setup to teardown)
+
+func brStores(o *brObject, t *[brTargets]*brTarget, n int64) {
+	for i := int64(0); i < n; i++ {
+		o.slots[i%brSlots] = t[i%brTargets]
+	}
+}
+
+func brSetup() (*brObject, *[brTargets]*brTarget) {
+	o := new(brObject)
+	t := new([brTargets]*brTarget)
+	for i := range t {
+		t[i] = new(brTarget)
+	}
+	return o, t
+}
+
+func barrierBenchmarks() []*bench {
+	nocycle := &bench{name: "barrier/go/nocycle", threads: 1, batch: brBatch, unit: "ns",
+		fn: func(b *B) {
+			o, t := brSetup()
+			brStores(o, t, b.N)
+			b.items = b.N
+		}}
+	marking := &bench{name: "barrier/go/marking", threads: 1, batch: brBatch, unit: "ns",
+		setup: func(b *B) {
+			for i := 0; i < (64<<20)/64; i++ {
+				brList = &listNode{next: brList}
+			}
+		},
+		fn:       barrierMarking,
+		teardown: func(b *B) { brList = nil },
+	}
+	return []*bench{nocycle, marking}
+}
+
+func barrierMarking(b *B) {
+	o, t := brSetup()
+	var timed, stored int64
+	for stored < b.N {
+		var running atomic.Bool
+		running.Store(true)
+		finished := make(chan struct{})
+		go func() {
+			gcNow()
+			running.Store(false)
+			close(finished)
+		}()
+		time.Sleep(50 * time.Microsecond) // let the cycle start marking
+		for stored < b.N && running.Load() {
+			t0 := time.Now()
+			brStores(o, t, brBatch)
+			d := time.Since(t0).Nanoseconds()
+			if running.Load() {
+				timed += d
+				stored += brBatch
+			}
+		}
+		<-finished
+	}
+	b.items = stored
+	b.manualNs = float64(timed)
+}

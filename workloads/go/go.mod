@@ -1,0 +1,3 @@
+module gomem/workloads/go
+
+go 1.19
