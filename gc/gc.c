@@ -63,6 +63,7 @@
 #include "alloc/malloc.h"
 #include "alloc/mcache.h"
 #include "alloc/mheap.h"
+#include "alloc/scavenge.h"
 #include "gc/gc.h"
 #include "gc/limiter.h"
 #include "gc/mstats.h"
@@ -145,6 +146,12 @@ static void gc_alloc_slow(size_t bytes)
 		gmi_gc_run_cycle(false);
 }
 
+/* the poll hook (alloc/malloc.h) */
+static void gc_alloc_poll(void)
+{
+	gm_safepoint();
+}
+
 static int gc_online_procs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -224,6 +231,7 @@ static void gc_mark_termination(gm_cycle *c, int64_t t_request, int64_t t_mark_t
 	done->t_end = gmi_stw_start();
 	gc_add_stop(done, t_request, done->t_end, true);
 	gmi_mark_wake_workers();
+	gmi_scavenger_wake();
 	gmi_sweep_resume();
 }
 
@@ -391,6 +399,7 @@ bool gmi_gc_init(void)
 	if (gc.mode != GM_STW && !gc.ctl_running)
 		return false;
 	gmi_alloc_slow_hook = gc_alloc_slow;
+	gmi_alloc_poll_hook = gc_alloc_poll;
 	return true;
 }
 
@@ -399,6 +408,7 @@ void gmi_gc_shutdown(void)
 	gmi_gc_hold_mark(false);
 	gmi_gc_wait_mark_done();
 	gmi_alloc_slow_hook = NULL;
+	gmi_alloc_poll_hook = NULL;
 	if (gc.ctl_running) {
 		pthread_mutex_lock(&gc.ctl_lock);
 		gc.stop = true;

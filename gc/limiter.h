@@ -122,7 +122,8 @@ void gmi_limit_term_begin(void);
 /* Mark termination, world stopped, after the pacer's commit: fill in the
  * record's memory_limited (the memory-limit goal was the binding goal of
  * this cycle or of the next) and cpu_limited (the limiter was on at any
- * time in this cycle), pace the scavenger (gcPaceScavenger) and wake it. */
+ * time in this cycle) and pace the scavenger (gcPaceScavenger); the
+ * caller wakes the scavenger once the world runs again. */
 void gmi_limit_cycle_end(gm_cycle *c, uint64_t heap_goal, uint64_t next_goal);
 
 #endif

@@ -75,8 +75,12 @@
 #include "gc/proc.h"
 #include "gc/roots.h"
 
-/* 128 KiB: maxObletBytes (mgcmark.go). */
-#define MARK_OBLET_BYTES ((uintptr_t)128 << 10)
+/* Go's maxObletBytes is 128 KiB (mgcmark.go); gomem's oblets are 16 KiB.
+ * An oblet is scanned with no safepoint or stop check inside, and Go's
+ * asynchronous preemption has no counterpart here: 16K pointers of a
+ * 128 KiB oblet took an assisting mutator (or a worker holding a CPU)
+ * long enough to delay a stop of the world; 2K keep it to tens of us. */
+#define MARK_OBLET_BYTES ((uintptr_t)16 << 10)
 /* 64 KiB: gcOverAssistWork (mgcmark.go), the least scan work per assist. */
 #define MARK_OVER_ASSIST_WORK ((int64_t)64 << 10)
 /* How often a drain looks at the clock and the phase: objects scanned. */
