@@ -16,6 +16,8 @@
  *    heapArena record for each arena, and continue in it; the old region's
  *    unused tail joins the heap first so no address space is wasted.
  */
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "alloc/mheap.h"
@@ -76,17 +78,38 @@ void gmi_arena_set_spans(uintptr_t base, size_t npages, gmi_mspan *s)
 	}
 }
 
+/*
+ * A sweep of s changes its allocation state in steps (the alloc bits
+ * become the mark bits, the old bits are cleared for reuse, freeindex
+ * returns to 0), and a reader on another thread could see the steps
+ * half done: a live object whose old alloc bit it read after the clear
+ * looked free, and gm_object_size returned 0 for it.  So the span's
+ * sweepgen is read around the allocation test as a sequence lock: every
+ * sweep sets it to heap - 1 first (gmi_span_sweep, then a release fence)
+ * and to heap last; a reader that saw a sweep in progress, or a change,
+ * looks again.
+ */
 bool gmi_find_object(uintptr_t p, uintptr_t *base, size_t *size)
 {
-	gmi_mspan *s = gmi_span_of(p);
-	if (s == NULL || p >= s->limit)
-		return false;
-	uintptr_t idx = gmi_span_obj_index(s, p);
-	if (!gmi_span_is_allocated(s, idx))
-		return false;
-	*base = s->startaddr + idx * s->elemsize;
-	*size = s->elemsize;
-	return true;
+	for (;;) {
+		gmi_mspan *s = gmi_span_of(p);
+		if (s == NULL || p >= s->limit)
+			return false;
+		uint32_t g = atomic_load_explicit(&s->sweepgen, memory_order_acquire);
+		uint32_t hg = atomic_load_explicit(&gmi_heap.sweepgen, memory_order_relaxed);
+		uintptr_t idx = gmi_span_obj_index(s, p);
+		bool alloc = gmi_span_is_allocated(s, idx);
+		atomic_thread_fence(memory_order_acquire);
+		if (g != hg - 1 &&
+		    atomic_load_explicit(&s->sweepgen, memory_order_relaxed) == g) {
+			if (!alloc)
+				return false;
+			*base = s->startaddr + idx * s->elemsize;
+			*size = s->elemsize;
+			return true;
+		}
+		sched_yield(); /* a sweep of s is under way */
+	}
 }
 
 bool gmi_arena_alloc_needs_zero(uintptr_t base, size_t npages)

@@ -152,6 +152,9 @@ static bool span_sweep_large(gmi_mspan *s, unsigned nalloc, bool preserve)
 
 bool gmi_span_sweep(gmi_mspan *s, bool preserve)
 {
+	/* the caller set s->sweepgen to heap - 1: readers of the allocation
+	 * state that see any change below also see that (gmi_find_object) */
+	atomic_thread_fence(memory_order_release);
 	gmi_mheap *h = &gmi_heap;
 	unsigned nalloc = span_count_marked(s);
 	atomic_fetch_add_explicit(&h->stats.pages_swept, s->npages, memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,51 @@ START_TEST(stress_low_gogc)
 }
 END_TEST
 
+/* gm_object_size of live objects, read on one thread while the main
+ * thread's cycles sweep their spans: a sweep swaps and clears alloc bits,
+ * and a reader that saw it half done took a live object for a free slot */
+enum { SIZED = 4096 };
+static atomic_int sized_stop;
+
+static void *sizer_main(void *arg)
+{
+	node **keep = arg;
+	long bad = 0;
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	while (!atomic_load(&sized_stop)) {
+		for (int i = 0; i < SIZED; i++)
+			bad += gm_object_size(keep[i]) != 80;
+		gm_safepoint();
+	}
+	gm_thread_detach();
+	return (void *)bad;
+}
+
+START_TEST(object_size_stable_while_sweeping)
+{
+	node **keep = gm_new_array(ptr_t, SIZED);
+	for (int i = 0; i < SIZED; i++) {
+		gm_write((void **)&keep[i], node_new((uint64_t)i));
+		churn(4); /* spread the kept nodes over partly garbage spans */
+	}
+	atomic_store(&sized_stop, 0);
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, sizer_main, keep), 0);
+	for (int round = 0; round < 40; round++) {
+		gm_gc();
+		churn(20000);
+	}
+	atomic_store(&sized_stop, 1);
+	void *bad;
+	gm_blocking_enter();
+	pthread_join(th, &bad);
+	gm_blocking_leave();
+	ck_assert_int_eq((long)bad, 0);
+	for (int i = 0; i < SIZED; i++)
+		ck_assert(node_ok(keep[i]));
+}
+END_TEST
+
 static Suite *gc_suite(void)
 {
 	Suite *s = suite_create("gc");
@@ -408,6 +454,7 @@ static Suite *gc_suite(void)
 	tcase_add_test(tc, garbage_cycles_are_collected);
 	tcase_add_test(tc, fat_nodes_with_headers_keep_their_kids);
 	tcase_add_test(tc, gogc_off_never_collects_by_itself);
+	tcase_add_test(tc, object_size_stable_while_sweeping);
 	tcase_add_test_raise_signal(tc, heapcheck_catches_an_unmarked_reachable_object, SIGABRT);
 	suite_add_tcase(s, tc);
 
