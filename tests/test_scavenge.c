@@ -153,7 +153,7 @@ START_TEST(allocation_scavenges_past_limit)
 	gm_memstats ms;
 	gm_read_memstats(&ms);
 	ck_assert_uint_ge(ms.mapped_ready, 48 * MIB);
-	uint64_t eager0 = ms.scavenged_alloc;
+	uint64_t eager0 = ms.scavenged_alloc, bg0 = ms.scavenged_bg;
 	int64_t limit = 24 * (int64_t)MIB;
 	ck_assert_int_eq(gm_set_memory_limit(limit), 256 * (int64_t)MIB);
 	/* the allocation slow path reports the new limit, then the span
@@ -161,7 +161,11 @@ START_TEST(allocation_scavenges_past_limit)
 	void *p = gm_alloc_noscan(MIB);
 	ck_assert_ptr_nonnull(p);
 	gm_read_memstats(&ms);
-	ck_assert_uint_gt(ms.scavenged_alloc, eager0);
+	/* scavenging on allocation did it, unless the background scavenger,
+	 * which the new limit wakes, got there first (to 95% of the limit,
+	 * and then the allocation had nothing to do): either way, mapped
+	 * memory is under the limit right after the allocation */
+	ck_assert(ms.scavenged_alloc > eager0 || ms.scavenged_bg > bg0);
 	ck_assert_uint_le(ms.mapped_ready, (uint64_t)limit);
 	ck_assert_int_eq(ms.memory_limit, limit);
 	done();
