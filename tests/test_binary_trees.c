@@ -12,14 +12,7 @@
 #include "harness/workload.h"
 #include "workloads/binary_trees.h"
 
-/* the program's output for n = 10 (benchmarksgame binarytrees-output.txt) */
-static const char expected[] =
-	"stretch tree of depth 11\t check: 4095\n"
-	"1024\t trees of depth 4\t check: 31744\n"
-	"256\t trees of depth 6\t check: 32512\n"
-	"64\t trees of depth 8\t check: 32704\n"
-	"16\t trees of depth 10\t check: 32752\n"
-	"long lived tree of depth 10\t check: 2047\n";
+#include "binary_trees_expected.h"
 
 START_TEST(depth_10_output_matches)
 {
@@ -27,8 +20,8 @@ START_TEST(depth_10_output_matches)
 	ck_assert_int_eq(gm_thread_attach(), GM_OK);
 	char out[1024];
 	size_t n = gmb_binary_trees_run(10, out, sizeof out);
-	ck_assert_uint_eq(n, strlen(expected));
-	ck_assert_str_eq(out, expected);
+	ck_assert_uint_eq(n, strlen(binary_trees_expected_10));
+	ck_assert_str_eq(out, binary_trees_expected_10);
 	gm_thread_detach();
 	gm_shutdown();
 }

@@ -16,13 +16,7 @@
 
 #include "harness/peers.h"
 
-static const char expected[] =
-	"stretch tree of depth 11\t check: 4095\n"
-	"1024\t trees of depth 4\t check: 31744\n"
-	"256\t trees of depth 6\t check: 32512\n"
-	"64\t trees of depth 8\t check: 32704\n"
-	"16\t trees of depth 10\t check: 32752\n"
-	"long lived tree of depth 10\t check: 2047\n";
+#include "binary_trees_expected.h"
 
 static bool have_go(void)
 {
@@ -68,7 +62,7 @@ START_TEST(binary_trees_depth_10)
 	snprintf(cmd, sizeof cmd, "'%s' binary_trees 10", peer);
 	const char *out = run(cmd);
 	ck_assert_ptr_nonnull(out);
-	ck_assert_str_eq(out, expected);
+	ck_assert_str_eq(out, binary_trees_expected_10);
 }
 END_TEST
 
