@@ -278,7 +278,7 @@ static void mark_scan_object(gmi_gcwork *w, uintptr_t b)
 /* ---- totals and hand-over ------------------------------------------------ */
 
 /* wake sleeping workers (and assists waiting for credit), if any */
-static void mark_wake_workers(void)
+void gmi_mark_wake_workers(void)
 {
 	if (atomic_load(&mark.sleepers) > 0) {
 		pthread_mutex_lock(&mark.lock);
@@ -301,7 +301,7 @@ static void mark_flush(gmi_gcwork *w, bool bank)
 		gmi_pacer_add_scan_work((int64_t)w->heap_scan_work, 0, 0);
 		if (bank) {
 			atomic_fetch_add(&mark.bg_credit, (int64_t)w->heap_scan_work);
-			mark_wake_workers();
+			gmi_mark_wake_workers();
 		}
 		w->heap_scan_work = 0;
 	}
@@ -313,7 +313,7 @@ void gmi_mark_publish(gmi_gcwork *w)
 	bool work = !gmi_gcwork_empty(w);
 	mark_flush(w, false);
 	if (work)
-		mark_wake_workers();
+		gmi_mark_wake_workers();
 }
 
 /* ---- roots ------------------------------------------------------------------ */
@@ -362,7 +362,7 @@ static void mark_stack_done(void)
 		__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
 		gmi_gc_poke();
 	}
-	mark_wake_workers();
+	gmi_mark_wake_workers();
 }
 
 bool gmi_mark_wants_stack(const gmi_thread *t)
@@ -850,16 +850,12 @@ void gmi_mark_end_concurrent(void)
 		sched_yield();
 }
 
-void gmi_mark_wake_workers(void)
-{
-	mark_wake_workers();
-}
 
 void gmi_mark_hold(bool held)
 {
 	atomic_store(&mark.held, held);
 	if (!held)
-		mark_wake_workers();
+		gmi_mark_wake_workers();
 }
 
 void gmi_mark_totals(gmi_mark_result *r)
