@@ -279,6 +279,11 @@ void gmi_gc_run_cycle(bool forced)
 	 * (almost) nothing to do with the world stopped */
 	if (gc.mode != GM_STW && atomic_load(&gc.phase) == GMI_PHASE_OFF)
 		gmi_sweep_before_stop();
+	/* and, as gcStart under work.startSema, looks again before stopping:
+	 * another thread may have started the cycle meanwhile */
+	if (atomic_load(&gc.phase) != GMI_PHASE_OFF ||
+	    (!forced && (uint64_t)atomic_load(&gmi_heap.stats.heap_live) < gc_trigger()))
+		return;
 	int64_t t_request = gmi_stw_stop();
 	/* another thread may have just started the cycle this one wanted (Go's
 	 * gcStart re-tests the trigger under work.startSema) */

@@ -36,6 +36,11 @@
 
 /* 10: bgsweep yields after this many spans (mgcsweep.go sweepBatchSize). */
 #define SWEEP_BATCH 10
+/* sweepers on attached threads poll the safepoint every this many spans,
+ * as Go's sweepone loops are preemptible: a stop must not wait for the
+ * whole heap's sweep */
+#define SWEEP_POLL_SPANS 16
+
 /* 1 MiB: the margin gcPaceSweeper leaves before the trigger. */
 #define SWEEP_PACE_MARGIN ((int64_t)1 << 20)
 
@@ -200,18 +205,21 @@ void gmi_sweep_deduct_credit(size_t bytes)
 		grown += live - basis;
 	uint64_t target = (uint64_t)(ppb * (double)grown);
 	uint64_t sbasis = atomic_load_explicit(&sweep.swept_basis, memory_order_relaxed);
-	while (atomic_load(&h->stats.pages_swept) - sbasis < target) {
+	for (unsigned n = 1; atomic_load(&h->stats.pages_swept) - sbasis < target; n++) {
 		if (!sweep_one()) {
 			atomic_store(&sweep.pages_per_byte, 0.0);
 			break;
 		}
+		if (n % SWEEP_POLL_SPANS == 0)
+			gm_safepoint();
 	}
 }
 
 void gmi_sweep_before_stop(void)
 {
-	while (sweep_one())
-		;
+	for (unsigned n = 1; sweep_one(); n++)
+		if (n % SWEEP_POLL_SPANS == 0)
+			gm_safepoint();
 }
 
 void gmi_sweep_all_now(void)
