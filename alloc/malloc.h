@@ -21,8 +21,8 @@ bool gmi_malloc_is_inited(void);
  * test (Go's mallocgc: deductSweepCredit, then shouldhelpgc -> gcStart). */
 extern void (*gmi_alloc_slow_hook)(size_t bytes);
 /* The collector's safepoint poll (gm_safepoint), for allocation work long
- * enough to hold up a stop of the world: zeroing a large object.  NULL
- * without a collector. */
+ * enough to hold up a stop of the world: zeroing a large object, a
+ * refill's sweep of full spans (mcentral.c).  NULL without a collector. */
 extern void (*gmi_alloc_poll_hook)(void);
 
 #endif

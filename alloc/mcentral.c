@@ -12,14 +12,22 @@
  *    it keeping it, and use it.
  * 3. Else unswept full spans, swept one by one (at most 100, Go's
  *    spanBudget): one that sweeping freed a slot in is used, the rest go to
- *    the swept full set.
+ *    the swept full set.  Every 16 spans the refill polls the safepoint
+ *    (gmi_alloc_poll_hook) holding no span; if a cycle began meanwhile it
+ *    starts again from step 1 under the new sweepgen.  Go instead sweeps
+ *    all 100 without preemption (mallocgc holds the M), which on a 1 GiB
+ *    heap kept a stop of the world waiting 100-250 us here.
  * 4. Else a new span from the page heap.
  * The span's alloc cache is then primed at its freeindex.
  */
+#include "alloc/malloc.h"
 #include "alloc/mheap.h"
 
 /* 100: spanBudget in mcentral.cacheSpan, bounding sweep work per refill. */
 #define CENTRAL_SPAN_BUDGET 100
+/* gomem's own: the refill polls the safepoint after this many swept spans
+ * (step 3 above; a few tens of microseconds of sweeping on a large heap) */
+#define CENTRAL_POLL_SPANS 16
 
 gmi_spanset *gmi_central_partial_swept(gmi_mcentral *c, uint32_t sg)
 {
@@ -57,8 +65,19 @@ static gmi_mspan *central_grow(gmi_mcentral *c)
 	return gmi_heap_alloc_span(gmi_class_to_npages[sc], c->spanclass);
 }
 
-/* steps 2 and 3: a span that sweeping gave a free slot, or NULL */
-static gmi_mspan *central_sweep_for_space(gmi_mcentral *c, uint32_t sg)
+/* Step 3's safepoint poll, between spans (no span is held).  False when
+ * a cycle began while the thread was parked: `sg` is then stale and the
+ * sets it names have changed roles, so the caller starts again. */
+static bool central_poll(uint32_t sg)
+{
+	if (gmi_alloc_poll_hook != NULL)
+		gmi_alloc_poll_hook();
+	return atomic_load_explicit(&gmi_heap.sweepgen, memory_order_acquire) == sg;
+}
+
+/* steps 2 and 3: a span that sweeping gave a free slot, or NULL; *stale
+ * is set when step 3's poll found a new sweepgen */
+static gmi_mspan *central_sweep_for_space(gmi_mcentral *c, uint32_t sg, bool *stale)
 {
 	gmi_mspan *s;
 	while ((s = gmi_spanset_pop(gmi_central_partial_unswept(c, sg))) != NULL) {
@@ -69,6 +88,11 @@ static gmi_mspan *central_sweep_for_space(gmi_mcentral *c, uint32_t sg)
 		/* the background sweeper owns it and will publish it */
 	}
 	for (int budget = CENTRAL_SPAN_BUDGET; budget > 0; budget--) {
+		int swept = CENTRAL_SPAN_BUDGET - budget;
+		if (swept != 0 && swept % CENTRAL_POLL_SPANS == 0 && !central_poll(sg)) {
+			*stale = true;
+			return NULL;
+		}
 		s = gmi_spanset_pop(gmi_central_full_unswept(c, sg));
 		if (s == NULL)
 			break;
@@ -88,10 +112,15 @@ static gmi_mspan *central_sweep_for_space(gmi_mcentral *c, uint32_t sg)
 
 gmi_mspan *gmi_central_cache_span(gmi_mcentral *c)
 {
-	uint32_t sg = atomic_load_explicit(&gmi_heap.sweepgen, memory_order_acquire);
-	gmi_mspan *s = gmi_spanset_pop(gmi_central_partial_swept(c, sg));
-	if (s == NULL)
-		s = central_sweep_for_space(c, sg);
+	gmi_mspan *s;
+	bool stale;
+	do {
+		uint32_t sg = atomic_load_explicit(&gmi_heap.sweepgen, memory_order_acquire);
+		stale = false;
+		s = gmi_spanset_pop(gmi_central_partial_swept(c, sg));
+		if (s == NULL)
+			s = central_sweep_for_space(c, sg, &stale);
+	} while (stale);
 	if (s == NULL) {
 		s = central_grow(c);
 		if (s == NULL)

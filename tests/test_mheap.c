@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc/gmi.h"
+#include "alloc/malloc.h"
 #include "alloc/mcache.h"
 #include "alloc/mheap.h"
 #include "gomem.h"
@@ -258,6 +259,86 @@ START_TEST(detach_returns_cached_spans)
 }
 END_TEST
 
+/* A refill that sweeps full spans polls the safepoint every 16 of them
+ * (mcentral.c, step 3).  Should a cycle begin while the thread is parked
+ * there, the sweepgen it read is stale and the span sets it names have
+ * swapped roles: the refill must start again, losing no span.  The test
+ * plays the cycle in the poll hook: finish the sweep, mark everything
+ * again, advance the sweepgen. */
+enum { REFILL_SPANS = 40 };
+static char **refill_objs;
+static size_t refill_nobjs;
+static int refill_polls;
+
+static void refill_poll_hook(void)
+{
+	if (refill_polls++ != 0)
+		return;
+	gmi_sweep_help();
+	for (size_t i = 0; i < refill_nobjs; i++)
+		mark(refill_objs[i]);
+	gmi_sweep_start_unmarked();
+}
+
+START_TEST(refill_sweep_polls_and_restarts_after_a_cycle)
+{
+	char *first = gm_alloc_noscan(64);
+	gmi_mspan *s0 = gmi_span_of((uintptr_t)first);
+	ck_assert_uint_eq(s0->freeindex, 1); /* a fresh span */
+	size_t nelems = s0->nelems;
+	refill_nobjs = REFILL_SPANS * nelems;
+	refill_objs = malloc(refill_nobjs * sizeof *refill_objs);
+	ck_assert_ptr_nonnull(refill_objs);
+	refill_objs[0] = first;
+	for (size_t i = 1; i < refill_nobjs; i++)
+		refill_objs[i] = gm_alloc_noscan(64);
+	gmi_mspan *spans[REFILL_SPANS];
+	size_t nspans = 0;
+	for (size_t i = 0; i < refill_nobjs; i++) {
+		memset(refill_objs[i], (int)(i * 7 + 1), 64);
+		mark(refill_objs[i]);
+		gmi_mspan *s = gmi_span_of((uintptr_t)refill_objs[i]);
+		if (nspans == 0 || spans[nspans - 1] != s) {
+			ck_assert_uint_lt(nspans, REFILL_SPANS);
+			spans[nspans++] = s;
+		}
+	}
+	ck_assert_uint_eq(nspans, REFILL_SPANS); /* every span full */
+	/* a new generation: all 40 spans are full and unswept */
+	gmi_sweep_start_unmarked();
+	gmi_mcentral *c = &gmi_heap.central[s0->spanclass];
+	uint32_t sg = atomic_load(&gmi_heap.sweepgen);
+	ck_assert_uint_eq(gmi_spanset_len(gmi_central_full_unswept(c, sg)), REFILL_SPANS);
+
+	void (*saved)(void) = gmi_alloc_poll_hook;
+	gmi_alloc_poll_hook = refill_poll_hook;
+	refill_polls = 0;
+	char *p = gm_alloc_noscan(64);
+	gmi_alloc_poll_hook = saved;
+
+	/* one poll after 16 spans found the new cycle; the refill began
+	 * again and polled after 16 and 32 of the 40 spans, all still full */
+	ck_assert_int_eq(refill_polls, 3);
+	sg = atomic_load(&gmi_heap.sweepgen);
+	ck_assert_uint_eq(gmi_spanset_len(gmi_central_full_unswept(c, sg)), 0);
+	ck_assert_uint_eq(gmi_spanset_len(gmi_central_full_swept(c, sg)), REFILL_SPANS);
+	gmi_mspan *ps = gmi_span_of((uintptr_t)p);
+	for (size_t k = 0; k < nspans; k++) {
+		ck_assert_ptr_ne(ps, spans[k]);
+		ck_assert_uint_eq(atomic_load(&spans[k]->sweepgen), sg);
+	}
+	long bad = 0;
+	for (size_t i = 0; i < refill_nobjs; i++) {
+		bad += gm_object_size(refill_objs[i]) != 64;
+		for (int k = 0; k < 64; k++)
+			bad += (unsigned char)refill_objs[i][k] != (unsigned char)(i * 7 + 1);
+	}
+	ck_assert_int_eq(bad, 0);
+	ck_assert(gmi_heap_check());
+	free(refill_objs);
+}
+END_TEST
+
 static Suite *mheap_suite(void)
 {
 	Suite *s = suite_create("mheap");
@@ -273,6 +354,7 @@ static Suite *mheap_suite(void)
 	tcase_add_test(tc, fresh_memory_needs_no_zeroing_reused_does);
 	tcase_add_test(tc, free_os_memory_returns_pages);
 	tcase_add_test(tc, detach_returns_cached_spans);
+	tcase_add_test(tc, refill_sweep_polls_and_restarts_after_a_cycle);
 	suite_add_tcase(s, tc);
 	return s;
 }
