@@ -69,6 +69,9 @@ void gmi_mark_grey(gmi_gcwork *w, uintptr_t p);
 /* gmi_mark_grey for each of ps[0, n) (zeros skipped): the write barrier's
  * flush (Go's wbBufFlush1) */
 void gmi_mark_grey_batch(gmi_gcwork *w, const uintptr_t *ps, size_t n);
+/* Go's scanobject: b is a grey object's slot (or an oblet of a large
+ * one); greys what its pointer slots hold (scan.c) */
+void gmi_mark_scan_object(gmi_gcwork *w, uintptr_t b);
 /* hand w's grey objects and counts to the cycle (and wake a worker) */
 void gmi_mark_publish(gmi_gcwork *w);
 

@@ -1,0 +1,147 @@
+/*
+ * scan.c — greying and scanning heap objects (Go's mgcmark.go: greyobject,
+ * scanobject; mwbbuf.go: wbBufFlush1's loop).  No state of its own: every
+ * call works on the marker's gcWork (workbuf.h), which mark.c hands to the
+ * cycle.
+ *
+ * Heap objects are scanned precisely: small ones by their heap bits
+ * (alloc/heapbits.h) or, past 512 bytes, by the type in their malloc
+ * header; large ones by the type recorded in their span, in oblets that
+ * are queued separately so that markers share them.
+ */
+#include <stdatomic.h>
+
+#include "alloc/heapbits.h"
+#include "alloc/mheap.h"
+#include "alloc/panic.h"
+#include "gc/gc.h"
+
+/* Go's maxObletBytes is 128 KiB (mgcmark.go); gomem's oblets are 16 KiB.
+ * An oblet is scanned with no safepoint or stop check inside, and Go's
+ * asynchronous preemption has no counterpart here: 16K pointers of a
+ * 128 KiB oblet took an assisting mutator (or a worker holding a CPU)
+ * long enough to delay a stop of the world; 2K keep it to tens of us. */
+#define MARK_OBLET_BYTES ((uintptr_t)16 << 10)
+
+/* Go's greyobject for p in span s: the mark bit is tested first, since
+ * most pointers the barrier and the scan meet are marked already; only a
+ * white one costs the allocation check (conservative words may point at
+ * free slots, which must stay unmarked). */
+static inline void mark_grey_in(gmi_gcwork *w, gmi_mspan *s, uintptr_t p)
+{
+	uintptr_t idx = gmi_span_obj_index(s, p);
+	uint64_t *word = &s->gcmark_bits[idx / 64];
+	uint64_t bit = (uint64_t)1 << (idx % 64);
+	if (__atomic_load_n(word, __ATOMIC_RELAXED) & bit)
+		return;
+	if (!gmi_span_is_allocated(s, idx))
+		return;
+	if (__atomic_fetch_or(word, bit, __ATOMIC_RELAXED) & bit)
+		return; /* another marker got there first */
+	w->bytes_marked += s->elemsize;
+	if (!gmi_spanclass_noscan(s->spanclass)) {
+		uintptr_t obj = s->startaddr + idx * s->elemsize;
+		/* it will likely be scanned soon by this marker (Go's
+		 * greyobject prefetches it for the same reason) */
+		__builtin_prefetch((const void *)obj);
+		gmi_gcwork_put(w, obj);
+	}
+}
+
+void gmi_mark_grey(gmi_gcwork *w, uintptr_t p)
+{
+	gmi_mspan *s = gmi_span_of(p);
+	if (s != NULL && p < s->limit)
+		mark_grey_in(w, s, p);
+}
+
+void gmi_mark_grey_batch(gmi_gcwork *w, const uintptr_t *ps, size_t n)
+{
+	/* Pointers repeat within a buffer (a hot object stored again and
+	 * again, an old value that was the previous store's new one).  A mark
+	 * bit never clears while marking, so a pointer met once in this batch
+	 * needs no second look: a small direct-mapped table of them filters
+	 * the repeats.  Neighbours often share a span: keep the last one (no
+	 * span is freed while marking, so it stays valid). */
+	uintptr_t seen[64] = { 0 };
+	gmi_mspan *last = NULL;
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t p = ps[i];
+		uintptr_t *h = &seen[(p >> 4) % 64];
+		if (p == 0 || *h == p)
+			continue;
+		*h = p;
+		gmi_mspan *s = last;
+		if (s == NULL || p - s->startaddr >= s->limit - s->startaddr) {
+			s = gmi_span_of(p);
+			if (s == NULL || p >= s->limit)
+				continue;
+			last = s;
+		}
+		mark_grey_in(w, s, p);
+	}
+}
+
+/* grey what the pointer slot at a holds */
+static inline void mark_slot(gmi_gcwork *w, uintptr_t a)
+{
+	uintptr_t v = __atomic_load_n((uintptr_t *)a, __ATOMIC_RELAXED);
+	if (v != 0)
+		gmi_mark_grey(w, v);
+}
+
+/* the pointer slots of an array of t starting at obj, within [lo, hi) */
+static void mark_scan_typed(gmi_gcwork *w, uintptr_t obj, uintptr_t lo,
+			    uintptr_t hi, const gm_type *t)
+{
+	size_t ts = t->size;
+	uintptr_t el = obj + (lo - obj) / ts * ts;
+	for (; el < hi; el += ts) {
+		for (size_t i = 0; i < t->nptrs; i++) {
+			uintptr_t a = el + t->ptr_offsets[i];
+			if (a >= hi)
+				break;
+			if (a >= lo)
+				mark_slot(w, a);
+		}
+	}
+	w->heap_scan_work += hi - lo;
+}
+
+/* a large object: queue its other oblets when scanning its start, then
+ * scan one oblet (Go's scanobject with maxObletBytes) */
+static void mark_scan_large(gmi_gcwork *w, gmi_mspan *s, uintptr_t b)
+{
+	uintptr_t start = s->startaddr, end = start + s->elemsize;
+	const gm_type *t = __atomic_load_n(&s->largetype, __ATOMIC_RELAXED);
+	if (t == NULL)
+		return;
+	if (b == start && s->elemsize > MARK_OBLET_BYTES)
+		for (uintptr_t o = start + MARK_OBLET_BYTES; o < end; o += MARK_OBLET_BYTES)
+			gmi_gcwork_put(w, o);
+	uintptr_t hi = end - b > MARK_OBLET_BYTES ? b + MARK_OBLET_BYTES : end;
+	mark_scan_typed(w, start, b, hi, t);
+}
+
+/* Go's scanobject: b is an object's slot (or an oblet of a large one) */
+void gmi_mark_scan_object(gmi_gcwork *w, uintptr_t b)
+{
+	gmi_mspan *s = gmi_span_of(b);
+	if (s == NULL)
+		gmi_throw("mark: grey object %#lx is not in the heap", (unsigned long)b);
+	if (gmi_spanclass_sizeclass(s->spanclass) == 0) {
+		mark_scan_large(w, s, b);
+	} else if (gmi_span_has_heap_bits(s)) {
+		uint64_t m = gmi_heap_bits_read(s, b);
+		while (m != 0) {
+			unsigned i = (unsigned)__builtin_ctzll(m);
+			m &= m - 1;
+			mark_slot(w, b + 8 * (uintptr_t)i);
+		}
+		w->heap_scan_work += s->elemsize;
+	} else {
+		const gm_type *t = *(const gm_type *const *)b; /* malloc header */
+		uintptr_t obj = b + GMI_MALLOC_HEADER_SIZE;
+		mark_scan_typed(w, obj, obj, b + s->elemsize, t);
+	}
+}
