@@ -30,6 +30,15 @@
  *    (start/finishGCTransition), and switches the 25% on or off.
  * 4. The capacity is 1 CPU-second per proc (resetCapacity): a collector at
  *    100% turns the limiter on after 2 s of a full window.
+ * 5. Every accounted window also adds to two totals since init
+ *    (inv:cpu-totals): the GC time as steps 1 and 3 count it, and procs x
+ *    the window.  gm_read_memstats reports them as gc_cpu_total_ns and
+ *    cpu_total_ns (gmi_cpu_limiter_cpu_totals): while the collector marks,
+ *    brought up to the time of reading; otherwise as of the last update,
+ *    so that two reads with nothing in between agree (no GC time is
+ *    pending then but what allocating threads spent scavenging).  A GC
+ *    CPU fraction over an interval is the ratio of their differences, the
+ *    quantity the limiter holds to 50%.
  * The runtime updates it from the allocation slow path and the
  * collector's thread (every 10 ms at most: needUpdate), at every stop of
  * the world, and takes assist time from the pacer's measurement
@@ -124,6 +133,8 @@ static void limiter_update_locked(gmi_cpu_limiter *l, int64_t now)
 		gc += (int64_t)((double)window * LIMITER_BG_UTILIZATION);
 	/* idle time comes out after the GC time, which is a share of the
 	 * real window */
+	l->gc_total += gc; /* inv:cpu-totals */
+	l->cpu_total += window;
 	window -= idle;
 	limiter_accumulate(l, window - gc, gc);
 }
@@ -137,6 +148,7 @@ void gmi_cpu_limiter_init(gmi_cpu_limiter *l, int64_t now, int procs)
 	l->procs = procs > 0 ? procs : 1;
 	l->capacity = (uint64_t)l->procs * GMI_LIMITER_CAPACITY_PER_PROC;
 	l->gc_enabled = l->transitioning = false;
+	l->gc_total = l->cpu_total = 0;
 	atomic_store(&l->assist_pool, 0);
 	atomic_store(&l->idle_pool, 0);
 	atomic_store(&l->last_update, now);
@@ -161,8 +173,11 @@ void gmi_cpu_limiter_finish_transition(gmi_cpu_limiter *l, int64_t now)
 		gmi_throw("cpu limiter: finishGCTransition without a start");
 	/* the world was stopped: every proc's time is the collector's */
 	int64_t last = atomic_load_explicit(&l->last_update, memory_order_relaxed);
-	if (now >= last)
+	if (now >= last) {
+		l->gc_total += (now - last) * l->procs; /* inv:cpu-totals */
+		l->cpu_total += (now - last) * l->procs;
 		limiter_accumulate(l, 0, (now - last) * l->procs);
+	}
 	atomic_store_explicit(&l->last_update, now, memory_order_relaxed);
 	l->transitioning = false;
 	limiter_unlock(l);
@@ -206,6 +221,23 @@ void gmi_cpu_limiter_reset_capacity(gmi_cpu_limiter *l, int64_t now, int procs)
 		limiter_set_enabled(l, true);
 	} else if (l->fill < l->capacity) {
 		limiter_set_enabled(l, false);
+	}
+	limiter_unlock(l);
+}
+
+void gmi_cpu_limiter_cpu_totals(gmi_cpu_limiter *l, int64_t now, int64_t *gc_ns,
+				int64_t *cpu_ns)
+{
+	while (!limiter_try_lock(l))
+		sched_yield(); /* held for an update or a stop: short */
+	*gc_ns = l->gc_total;
+	*cpu_ns = l->cpu_total;
+	int64_t last = atomic_load_explicit(&l->last_update, memory_order_relaxed);
+	if (l->gc_enabled && now > last) { /* as limiter_update_locked would */
+		int64_t window = (now - last) * l->procs;
+		*gc_ns += atomic_load_explicit(&l->assist_pool, memory_order_relaxed) +
+			  (int64_t)((double)window * LIMITER_BG_UTILIZATION);
+		*cpu_ns += window;
 	}
 	limiter_unlock(l);
 }
@@ -315,6 +347,12 @@ void gmi_limit_poll(void)
 	int64_t now = gmi_nanotime();
 	if (gmi_cpu_limiter_need_update(&gmi_gc_cpu_limiter, now))
 		gmi_cpu_limiter_update(&gmi_gc_cpu_limiter, now);
+}
+
+void gmi_limit_cpu_totals(int64_t *gc_ns, int64_t *cpu_ns)
+{
+	limit_take_assist_time();
+	gmi_cpu_limiter_cpu_totals(&gmi_gc_cpu_limiter, gmi_nanotime(), gc_ns, cpu_ns);
 }
 
 void gmi_limit_alloc_slow(void)

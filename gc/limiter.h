@@ -47,6 +47,10 @@ typedef struct gmi_cpu_limiter {
 					      * turned on (0: never) */
 	_Atomic uint32_t cycle;         /* the cycle in progress, or the next */
 	int procs;                      /* lock: GOMAXPROCS's copy */
+	/* inv:cpu-totals  every window accounted adds its whole length times
+	 * procs to cpu_total and its GC time (the `gc` of accumulate, overflow
+	 * included) to gc_total; both only grow. */
+	int64_t gc_total, cpu_total;    /* lock: ns since init */
 } gmi_cpu_limiter;
 
 /* An empty bucket of procs * 1 s, last updated at now, GC off. */
@@ -75,6 +79,16 @@ void gmi_cpu_limiter_add_idle_time(gmi_cpu_limiter *l, int64_t ns);
 void gmi_cpu_limiter_update(gmi_cpu_limiter *l, int64_t now);
 /* resetCapacity: procs changed (not while marking). */
 void gmi_cpu_limiter_reset_capacity(gmi_cpu_limiter *l, int64_t now, int procs);
+/* The limiter's CPU accounting since init (inv:cpu-totals), without
+ * changing the bucket: *gc_ns the GC time, *cpu_ns procs x the wall time.
+ * While marking they are brought up to `now` as an update would bring
+ * them (the assist time pooled, 25% of procs and procs x the time since
+ * the last update); otherwise they stand as of the last update, so that
+ * reads between updates agree.  Takes the lock (waiting out a holder, as
+ * gmi_limit_stop does), so the pair is consistent and neither goes down
+ * from one call to the next. */
+void gmi_cpu_limiter_cpu_totals(gmi_cpu_limiter *l, int64_t now, int64_t *gc_ns,
+				int64_t *cpu_ns);
 /* For tests and stats (racy reads outside the lock). */
 uint64_t gmi_cpu_limiter_fill(gmi_cpu_limiter *l);
 uint64_t gmi_cpu_limiter_capacity(gmi_cpu_limiter *l);
@@ -94,6 +108,10 @@ static inline bool gmi_gc_cpu_limiting(void)
 /* gm_init (from gmi_gc_init): the limiter's bucket for procs, the
  * scavenger's state, and its thread; false if the thread cannot start. */
 bool gmi_limit_init(int procs);
+/* gm_read_memstats: gmi_cpu_limiter_cpu_totals of the collector's limiter
+ * at now, after taking the assist time the pacer measured since the last
+ * poll (as gmi_limit_poll does; the bucket is not updated). */
+void gmi_limit_cpu_totals(int64_t *gc_ns, int64_t *cpu_ns);
 /* gm_shutdown: stop and join the scavenger. */
 void gmi_limit_shutdown(void);
 

@@ -19,8 +19,11 @@
  *    newest first, with ReadGCStats's quantiles.
  * 4. The memory-limit fields: the limit, mapped_ready (sys less released,
  *    as Go's mappedReady), the CPU limiter's state (on now, the cycles it
- *    was on in, from the cycle records, and its overflow) and the bytes
- *    the scavenger released (alloc/scavenge.c).
+ *    was on in, from the cycle records, and its overflow), its GC and total
+ *    CPU time up to now (gc_cpu_total_ns, cpu_total_ns: gc/limiter.c step
+ *    5; unlike gc_cpu_fraction they move during a cycle, so that a
+ *    fraction can be taken over any interval) and the bytes the scavenger
+ *    released (alloc/scavenge.c).
  *
  * Overview of the collector: the top of gc/gc.c.
  */
@@ -150,6 +153,10 @@ static void mstats_limit(gm_memstats *ms)
 	ms->gc_cpu_limiter_overflow_ns = gmi_cpu_limiter_overflow(l);
 	ms->scavenged_bg = gmi_scavenge_released_bg();
 	ms->scavenged_alloc = gmi_scavenge_released_eager();
+	int64_t gc_ns, cpu_ns;
+	gmi_limit_cpu_totals(&gc_ns, &cpu_ns);
+	ms->gc_cpu_total_ns = gc_ns > 0 ? (uint64_t)gc_ns : 0;
+	ms->cpu_total_ns = cpu_ns > 0 ? (uint64_t)cpu_ns : 0;
 }
 
 /* step 3 */

@@ -17,8 +17,10 @@
  *                           instance's MMU curve (its last repetition;
  *                           gccounters.h), when any benchmark had one
  *     rss.csv               config,benchmark,time_s,rss_bytes,heap_inuse,
- *                           heap_goal,memory_limit: RSS and heap sampled
- *                           over time (rss.h), when sampling was on
+ *                           heap_goal,memory_limit,gc_cpu_interval,
+ *                           cpu_limited: RSS, heap, GC CPU and the CPU
+ *                           limiter sampled over time (rss.h), when
+ *                           sampling was on
  *   results/latest          symlink to the newest successful run written
  *                           under results/ (every benchmark passed)
  *

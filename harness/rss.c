@@ -11,6 +11,11 @@
  *    under rss_lock.  A mark writes the buffer to the file with the
  *    benchmark's name and empties it.  Stop: set the flag and signal (the
  *    thread wakes at once), join, write what is left, close.
+ * 3. The GC CPU fraction of a row: the two CPU totals of gm_memstats
+ *    (gc_cpu_total_ns, cpu_total_ns) are kept from the previous sample
+ *    (from the start for the first); the row gets the difference of the
+ *    first over the difference of the second.  When the totals went back
+ *    (gm_shutdown and gm_init since) the interval counts from init.
  */
 #include "harness/rss.h"
 
@@ -89,13 +94,22 @@ typedef struct rss_row {
 	double t;                 /* s since the start */
 	uint64_t rss, inuse, goal;
 	int64_t limit;
+	double gc_cpu;            /* GC CPU fraction since the last sample */
+	int limited;              /* gm_memstats.gc_cpu_limited */
 } rss_row;
+
+/* the CPU totals at the last sample (step 3) */
+typedef struct rss_cpu {
+	uint64_t gc, total;
+} rss_cpu;
 
 static pthread_mutex_t rss_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *rss_file;          /* rss_lock */
 static rss_row *rss_rows;       /* rss_lock: since the last mark */
 static size_t rss_n, rss_cap;   /* rss_lock */
 static unsigned long rss_written; /* rss_lock */
+static rss_cpu rss_last_cpu;    /* rss_lock */
+static gm_memstats rss_ms;      /* rss_lock; 4 KiB: off the stacks */
 static double rss_t0;           /* written before the thread starts */
 static unsigned rss_interval_ms;
 static pthread_mutex_t rss_wait_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -111,15 +125,28 @@ static double rss_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* step 3: the GC CPU fraction from *last to now; *last becomes now.  0
+ * when no CPU time was accounted (rss.h). */
+static double rss_gc_cpu(rss_cpu *last, const gm_memstats *ms)
+{
+	rss_cpu now = {ms->gc_cpu_total_ns, ms->cpu_total_ns};
+	if (now.gc < last->gc || now.total < last->total)
+		*last = (rss_cpu){0, 0}; /* a new gm_init: count from it */
+	uint64_t gc = now.gc - last->gc, total = now.total - last->total;
+	*last = now;
+	return total > 0 ? (double)gc / (double)total : 0.0;
+}
+
 void gmb_rss_sampler_sample(void)
 {
-	static gm_memstats ms; /* 4 KiB: off the sampler's stack; rss_lock */
 	pthread_mutex_lock(&rss_lock);
-	gm_read_memstats(&ms);
+	gm_read_memstats(&rss_ms);
 	rss_row r = {
 		.t = rss_seconds() - rss_t0, .rss = gmb_rss_now(),
-		.inuse = ms.heap_inuse, .goal = ms.next_gc,
+		.inuse = rss_ms.heap_inuse, .goal = rss_ms.next_gc,
 		.limit = gm_set_memory_limit(-1),
+		.gc_cpu = rss_gc_cpu(&rss_last_cpu, &rss_ms),
+		.limited = rss_ms.gc_cpu_limited != 0,
 	};
 	if (rss_n == rss_cap) {
 		size_t cap = rss_cap ? 2 * rss_cap : 1024;
@@ -169,6 +196,8 @@ int gmb_rss_sampler_start(const char *path, unsigned interval_ms, char *err,
 	rss_file = f;
 	rss_n = 0;
 	rss_written = 0;
+	gm_read_memstats(&rss_ms); /* the first row's interval starts here */
+	rss_last_cpu = (rss_cpu){rss_ms.gc_cpu_total_ns, rss_ms.cpu_total_ns};
 	pthread_mutex_unlock(&rss_lock);
 	rss_t0 = rss_seconds();
 	rss_interval_ms = interval_ms > 0 ? interval_ms : GMB_RSS_INTERVAL_MS;
@@ -198,8 +227,8 @@ void gmb_rss_sampler_mark(const char *benchmark)
 	for (size_t i = 0; rss_file != NULL && i < rss_n; i++) {
 		const rss_row *r = &rss_rows[i];
 		fprintf(rss_file, "%s,%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			",%" PRId64 "\n", benchmark, r->t, r->rss, r->inuse,
-			r->goal, r->limit);
+			",%" PRId64 ",%.4f,%d\n", benchmark, r->t, r->rss,
+			r->inuse, r->goal, r->limit, r->gc_cpu, r->limited);
 		rss_written++;
 	}
 	if (rss_file != NULL)

@@ -11,15 +11,30 @@
  *
  * The sampler: a thread that every `interval_ms` reads the RSS
  * (/proc/self/statm) and gm_read_memstats' heap_inuse and next_gc (the
- * heap goal) and the memory limit, and keeps the rows until
+ * heap goal), the memory limit, the GC CPU totals and the limiter's
+ * state, and keeps the rows until
  * gmb_rss_sampler_mark(name) writes them to its file labelled with the
  * benchmark instance that just finished (the runner calls it as each
  * instance finishes; benchmarks run one after another, so the rows since
  * the last mark are that instance's: its setup, sizing runs and
  * repetitions).  Lines, without a header:
- *   benchmark,time_s,rss_bytes,heap_inuse,heap_goal,memory_limit
+ *   benchmark,time_s,rss_bytes,heap_inuse,heap_goal,memory_limit,
+ *   gc_cpu_interval,cpu_limited
  * time_s counts from gmb_rss_sampler_start; memory_limit is bytes, or
  * 9223372036854775807 when there is none (as cycles.csv).
+ * gc_cpu_interval is the GC CPU fraction over the interval since the
+ * previous row (the first: since gmb_rss_sampler_start), as the CPU
+ * limiter counts it: (gc_cpu_total_ns now - gc_cpu_total_ns then) /
+ * (cpu_total_ns now - cpu_total_ns then), both gm_memstats fields; 0 when
+ * the second difference is 0.  The totals count time up to the reading
+ * while the collector marks, else up to the limiter's last update (an
+ * allocation at most every 10 ms, or a stop): between cycles an interval
+ * without an update shows 0 (no GC time is pending then), and the next
+ * one the fraction over everything accounted since.  Not clamped: GC
+ * time is counted when it is reported (an assist when it ends, a stop
+ * when the world restarts), so an interval can show more than 1 when an
+ * assist or a stop longer than the interval ended in it.  cpu_limited is gm_memstats.gc_cpu_limited at
+ * the sample: 1 when the GC CPU limiter is on, else 0.
  */
 #ifndef GOMEM_HARNESS_RSS_H
 #define GOMEM_HARNESS_RSS_H

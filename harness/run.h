@@ -31,7 +31,7 @@
 #define GMB_PAUSES_HEADER "runtime,config,benchmark,pause_ns"
 #define GMB_MMU_HEADER "config,benchmark,window_s,mmu"
 #define GMB_RSS_HEADER "config,benchmark,time_s,rss_bytes,heap_inuse," \
-	"heap_goal,memory_limit"
+	"heap_goal,memory_limit,gc_cpu_interval,cpu_limited"
 
 /* The sweeps: `gomem-bench run gogc_sweep|memlimit_sweep [--workload=W]`
  * runs one workload (default GMB_SWEEP_WORKLOAD) across a settings list

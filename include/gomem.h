@@ -216,6 +216,24 @@ typedef struct gm_memstats {
 				  * since gm_init */
 	uint64_t scavenged_alloc;/* bytes allocating threads released to stay
 				  * under the limit or the retained goal */
+	/* GC CPU time since gm_init as the CPU limiter counts it
+	 * [/cpu/classes/gc/total:cpu-seconds, in ns]: mark assists (and
+	 * scavenging by allocating threads) as measured, 25% of procs x the
+	 * wall time while marking (the background workers' share, as Go's
+	 * limiter counts them), procs x the length of every stop of the
+	 * world.  Unlike Go's metric it leaves out idle marking, and it moves
+	 * during a cycle, not only at its end: while the collector marks it
+	 * is counted up to the time of reading, otherwise up to the
+	 * limiter's last update (an allocation's slow path at most every
+	 * 10 ms, and every stop), so that two reads with nothing in between
+	 * agree.  An assist counts once it has ended.  Never decreases. */
+	uint64_t gc_cpu_total_ns;
+	/* procs x wall time since gm_init, counted up to the same time as
+	 * gc_cpu_total_ns [/cpu/classes/total:cpu-seconds, in ns].  The GC
+	 * CPU fraction over an interval is the difference of gc_cpu_total_ns
+	 * over the difference of this; over 50% for long enough (1 s of CPU
+	 * per proc) turns the limiter on (gc_cpu_limited). */
+	uint64_t cpu_total_ns;
 } gm_memstats;
 
 void gm_read_memstats(gm_memstats *ms);

@@ -10,7 +10,9 @@
  *    each step.
  * 2. Edge cases of the bucket: idle time comes out of the window; an
  *    update during a transition is refused; updates with stale time are
- *    ignored.
+ *    ignored.  The CPU totals gm_read_memstats reports (gc_cpu_total_ns,
+ *    cpu_total_ns): exact on the mock clock, and across a forced cycle of
+ *    the runtime.
  * 3. Behaviour: a live heap twice the memory limit, with garbage churned
  *    through it.  The program must finish its fixed work (no death
  *    spiral, no out-of-memory), cycles must run limited by memory, and
@@ -209,6 +211,72 @@ START_TEST(stale_update_ignored)
 }
 END_TEST
 
+/* The CPU totals (inv:cpu-totals): what each window adds, and a read that
+ * brings them up to now without touching the bucket. */
+START_TEST(cpu_totals)
+{
+	static gmi_cpu_limiter l;
+	int64_t gc, cpu;
+	ticks = 0;
+	gmi_cpu_limiter_init(&l, ticks, 2);
+	gmi_cpu_limiter_cpu_totals(&l, ticks, &gc, &cpu);
+	ck_assert(gc == 0 && cpu == 0);
+	gmi_cpu_limiter_update(&l, advance(10 * MS)); /* mutator only */
+	gmi_cpu_limiter_cpu_totals(&l, ticks, &gc, &cpu);
+	ck_assert(gc == 0 && cpu == 20 * MS);
+	/* not marking: a later read stands at the last update */
+	gmi_cpu_limiter_cpu_totals(&l, ticks + 5 * MS, &gc, &cpu);
+	ck_assert(gc == 0 && cpu == 20 * MS);
+	/* a 1 ms stop that turns marking on: all of it is GC time */
+	gmi_cpu_limiter_start_transition(&l, true, advance(0));
+	gmi_cpu_limiter_finish_transition(&l, advance(MS));
+	gmi_cpu_limiter_cpu_totals(&l, ticks, &gc, &cpu);
+	ck_assert(gc == 2 * MS && cpu == 22 * MS);
+	/* 8 ms of marking with 3 ms of assists: 25% of 16 ms + 3 ms; a read
+	 * 8 ms on counts it as the update will, and changes nothing */
+	gmi_cpu_limiter_add_assist_time(&l, 3 * MS);
+	uint64_t fill = gmi_cpu_limiter_fill(&l);
+	gmi_cpu_limiter_cpu_totals(&l, ticks + 8 * MS, &gc, &cpu);
+	ck_assert(gc == 2 * MS + 4 * MS + 3 * MS && cpu == 38 * MS);
+	ck_assert_uint_eq(gmi_cpu_limiter_fill(&l), fill);
+	gmi_cpu_limiter_update(&l, advance(8 * MS));
+	int64_t gc2, cpu2;
+	gmi_cpu_limiter_cpu_totals(&l, ticks, &gc2, &cpu2);
+	ck_assert(gc2 == gc && cpu2 == cpu);
+	/* a read with an older time adds nothing */
+	gmi_cpu_limiter_cpu_totals(&l, ticks - MS, &gc2, &cpu2);
+	ck_assert(gc2 == gc && cpu2 == cpu);
+	/* GC time that overflows the bucket still counts */
+	gmi_cpu_limiter_add_assist_time(&l, 10 * SEC);
+	gmi_cpu_limiter_update(&l, advance(MS));
+	ck_assert(gmi_cpu_limiter_limiting(&l));
+	gmi_cpu_limiter_cpu_totals(&l, ticks, &gc2, &cpu2);
+	ck_assert(gc2 == gc + 10 * SEC + MS / 2 && cpu2 == cpu + 2 * MS);
+}
+END_TEST
+
+/* gm_read_memstats' totals: a forced cycle adds GC time, never more than
+ * the CPU time that passed, and neither total goes down. */
+START_TEST(memstats_cpu_totals)
+{
+	gm_config cfg;
+	gm_config_default(&cfg);
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	gm_memstats a, b;
+	gm_read_memstats(&a);
+	gm_gc();
+	gm_read_memstats(&b);
+	ck_assert_uint_gt(b.cpu_total_ns, a.cpu_total_ns);
+	ck_assert_uint_gt(b.gc_cpu_total_ns, a.gc_cpu_total_ns); /* the stops */
+	ck_assert_uint_le(b.gc_cpu_total_ns - a.gc_cpu_total_ns,
+			  b.cpu_total_ns - a.cpu_total_ns);
+	ck_assert_uint_le(b.gc_cpu_total_ns, b.cpu_total_ns);
+	gm_thread_detach();
+	gm_shutdown();
+}
+END_TEST
+
 /* ---- 3. a live heap over the limit ----------------------------------------- */
 
 typedef struct node {
@@ -292,9 +360,11 @@ static Suite *limiter_suite(void)
 	tcase_add_test(tc, go_cpu_limiter);
 	tcase_add_test(tc, idle_time_leaves_the_window);
 	tcase_add_test(tc, stale_update_ignored);
+	tcase_add_test(tc, cpu_totals);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runtime");
 	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, memstats_cpu_totals);
 	tcase_add_test(tc, live_heap_over_limit_keeps_running);
 	suite_add_tcase(s, tc);
 	return s;

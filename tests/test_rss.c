@@ -2,7 +2,9 @@
  * test_rss.c — Check suite "rss": the resident set size of a benchmark
  * process (harness/rss.c): reading VmHWM, resetting the peak through
  * /proc/self/clear_refs so that a run has its own, and the sampler behind
- * rss.csv (driven by hand, not by its clock: no timing is asserted).
+ * rss.csv (driven by hand, not by its clock: no timing is asserted),
+ * with its last two columns: the GC CPU fraction of each interval and
+ * the GC CPU limiter's state.
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gc/limiter.h"
+#include "gc/proc.h"
 #include "gomem.h"
 #include "harness/rss.h"
 
@@ -50,6 +54,67 @@ START_TEST(peak_reset)
 }
 END_TEST
 
+/* ---- reading rss.csv lines (rss.h) ----------------------------------------- */
+
+typedef struct rss_line {
+	char name[128];
+	double t, gc_cpu;
+	unsigned long long rss, inuse, goal;
+	long long limit;
+	int limited;
+} rss_line;
+
+typedef struct rss_rows {
+	rss_line row[64];
+	size_t n;
+} rss_rows;
+
+/* Every line of the sampler's file, each with all eight fields. */
+static void read_rows(const char *path, rss_rows *r)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	ck_assert_ptr_nonnull(f);
+	r->n = 0;
+	while (fgets(line, sizeof line, f) != NULL && r->n < 64) {
+		rss_line *l = &r->row[r->n++];
+		char *comma = strchr(line, ',');
+		ck_assert_ptr_nonnull(comma);
+		snprintf(l->name, sizeof l->name, "%.*s", (int)(comma - line), line);
+		ck_assert_int_eq(sscanf(comma + 1, "%lf,%llu,%llu,%llu,%lld,%lf,%d",
+					&l->t, &l->rss, &l->inuse, &l->goal,
+					&l->limit, &l->gc_cpu, &l->limited), 7);
+	}
+	fclose(f);
+}
+
+/* Start the sampler with a long interval and wait until the thread has
+ * taken its one sample of the start, so that the test's own samples are
+ * the only ones after it; the rows so far are labelled "start".  Waits
+ * as long as it takes: nothing is timed. */
+static void start_quiet_sampler(const char *path)
+{
+	char err[256];
+	ck_assert_int_eq(gmb_rss_sampler_start(path, 60000, err, sizeof err), 0);
+	for (;;) {
+		gmb_rss_sampler_mark("start");
+		FILE *f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		int c = fgetc(f);
+		fclose(f);
+		if (c != EOF)
+			return;
+		usleep(1000);
+	}
+}
+
+static void temp_path(char *path)
+{
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
 /* Rows are kept until a mark labels them; the stop writes the rest. */
 START_TEST(sampler_rows)
 {
@@ -72,26 +137,18 @@ START_TEST(sampler_rows)
 	ck_assert_uint_le(rows, 4);
 	gm_shutdown();
 
-	FILE *f = fopen(path, "r");
-	char line[512], name[128];
-	double t;
-	unsigned long long rss, inuse, goal;
-	long long limit;
-	unsigned long n = 0, named = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *comma = strchr(line, ',');
-		ck_assert_ptr_nonnull(comma);
-		snprintf(name, sizeof name, "%.*s", (int)(comma - line), line);
-		ck_assert_int_eq(sscanf(comma + 1, "%lf,%llu,%llu,%llu,%lld", &t,
-					&rss, &inuse, &goal, &limit), 5);
-		ck_assert(t >= 0);
-		ck_assert_uint_gt(rss, 0);
-		ck_assert_int_eq(limit, (long long)256 << 20);
-		named += strcmp(name, "fam/gomem/8/threads:1") == 0;
-		n++;
-	}
-	fclose(f);
+	rss_rows r;
+	read_rows(path, &r);
 	unlink(path);
+	unsigned long n = r.n, named = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		ck_assert(r.row[i].t >= 0);
+		ck_assert_uint_gt(r.row[i].rss, 0);
+		ck_assert_int_eq(r.row[i].limit, (long long)256 << 20);
+		ck_assert(r.row[i].gc_cpu >= 0);
+		ck_assert(r.row[i].limited == 0 || r.row[i].limited == 1);
+		named += strcmp(r.row[i].name, "fam/gomem/8/threads:1") == 0;
+	}
 	ck_assert_uint_eq(n, rows);
 	/* the explicit samples before the mark carry its name, the one after
 	 * it does not; the thread's own first sample may fall either side */
@@ -100,6 +157,94 @@ START_TEST(sampler_rows)
 	ck_assert_uint_ge(n - named, 1);
 	ck_assert_uint_le(n - named, 2);
 	ck_assert_uint_eq(gmb_rss_sampler_stop(), 0); /* not running */
+}
+END_TEST
+
+/* cpu_limited: 0 before the limiter is on, 1 in a sample taken while it
+ * is.  The limiter is turned on as test_limiter drives its bucket: GC
+ * time well over its capacity (3 s of assists per proc), then an update. */
+START_TEST(sampler_limiter_state)
+{
+	char path[] = "/tmp/gomem-test-rss-XXXXXX";
+	temp_path(path);
+	gm_config cfg;
+	gm_config_default(&cfg);
+	cfg.memory_limit = (int64_t)256 << 20;
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	start_quiet_sampler(path);
+	gmb_rss_sampler_sample();
+	gmb_rss_sampler_mark("off");
+	gmi_cpu_limiter *l = &gmi_gc_cpu_limiter;
+	ck_assert(!gmi_cpu_limiter_limiting(l));
+	gmi_cpu_limiter_add_assist_time(l, 3 * (int64_t)gmi_cpu_limiter_capacity(l));
+	gmi_cpu_limiter_update(l, gmi_nanotime());
+	ck_assert(gmi_cpu_limiter_limiting(l)); /* nothing runs that drains it */
+	gmb_rss_sampler_sample();
+	gmb_rss_sampler_mark("on");
+	gmb_rss_sampler_stop();
+	gm_shutdown();
+
+	rss_rows r;
+	read_rows(path, &r);
+	unlink(path);
+	size_t off = 0, on = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		if (strcmp(r.row[i].name, "off") == 0) {
+			ck_assert_int_eq(r.row[i].limited, 0);
+			off++;
+		} else if (strcmp(r.row[i].name, "on") == 0) {
+			ck_assert_int_eq(r.row[i].limited, 1);
+			/* the 3 s per proc of GC time fell in this interval */
+			ck_assert(r.row[i].gc_cpu > 1);
+			on++;
+		}
+	}
+	ck_assert_uint_eq(off, 1);
+	ck_assert_uint_eq(on, 1);
+}
+END_TEST
+
+/* gc_cpu_interval: in [0, 1] in every row, and above 0 in the interval
+ * that holds a forced cycle (its stops count as GC time on every proc).
+ * No thread of this test allocates while the collector marks, so no
+ * assist is reported late and no row can go over 1. */
+START_TEST(sampler_gc_cpu_interval)
+{
+	char path[] = "/tmp/gomem-test-rss-XXXXXX";
+	temp_path(path);
+	gm_config cfg;
+	gm_config_default(&cfg);
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	start_quiet_sampler(path);
+	gmb_rss_sampler_sample();
+	gmb_rss_sampler_mark("before");
+	gm_gc();
+	gmb_rss_sampler_sample();
+	gmb_rss_sampler_mark("gc");
+	gm_gc();
+	gm_gc();
+	gmb_rss_sampler_sample();
+	gmb_rss_sampler_mark("two");
+	gmb_rss_sampler_stop();
+	gm_thread_detach();
+	gm_shutdown();
+
+	rss_rows r;
+	read_rows(path, &r);
+	unlink(path);
+	size_t with_gc = 0;
+	for (size_t i = 0; i < r.n; i++) {
+		ck_assert_msg(r.row[i].gc_cpu >= 0 && r.row[i].gc_cpu <= 1,
+			      "row %zu (%s): GC CPU fraction %g", i,
+			      r.row[i].name, r.row[i].gc_cpu);
+		ck_assert_int_eq(r.row[i].limited, 0);
+		if (strcmp(r.row[i].name, "gc") == 0 || strcmp(r.row[i].name, "two") == 0) {
+			ck_assert(r.row[i].gc_cpu > 0);
+			with_gc++;
+		}
+	}
+	ck_assert_uint_eq(with_gc, 2);
 }
 END_TEST
 
@@ -119,6 +264,8 @@ int main(void)
 	tcase_add_test(tc, parse_hwm);
 	tcase_add_test(tc, peak_reset);
 	tcase_add_test(tc, sampler_rows);
+	tcase_add_test(tc, sampler_limiter_state);
+	tcase_add_test(tc, sampler_gc_cpu_interval);
 	tcase_add_test(tc, sampler_bad_path);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -27,11 +27,33 @@
  * the end: cumulative since gm_init, i.e. over the benchmark's process),
  * cpu_limited_cycles and limiter_was_on (1 when any cycle of the run had
  * the CPU limiter on), released_end_bytes (heap_released at the end) and
- * rss_end_bytes.  Seeds are fixed.
+ * rss_end_bytes.  Seeds are fixed.  Also:
+ *   gc_cpu_max_100ms  the largest GC CPU fraction over a window of at
+ *                     least 100 ms of the run: the difference of
+ *                     gm_memstats.gc_cpu_total_ns over that of
+ *                     cpu_total_ns (the limiter's count, which it holds
+ *                     to 50% over time) between two probes.  Probes are
+ *                     taken every ML_PROBE_BYTES of garbage; each window
+ *                     runs from a probe back to the latest probe at least
+ *                     100 ms before it (the clock only places the probes;
+ *                     nothing is timed).  0 when the run was shorter.
+ *   base_rss_bytes    RSS the memory limit does not count, at the start
+ *                     of the run: the process's RSS less gomem's
+ *                     mapped_ready, after a full collection that returned
+ *                     every free page (gm_free_os_memory).  The harness
+ *                     process's own memory (binary, libraries, Google
+ *                     Benchmark, hwloc, the RSS sampler's rows): peak RSS
+ *                     over the limit is at least this over it.
+ *   mapped_ready_start_bytes  gomem's mapped_ready at that point.
+ *   peak_rss_net_over_limit   (peak RSS - base_rss_bytes) / limit: the
+ *                     peak against the limit without the harness's own
+ *                     memory, which is some 4.6 MiB here (4.8% of a 96 MiB
+ *                     limit, under 1% only from about 512 MiB on).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "gomem.h"
 #include "harness/gccounters.h"
@@ -44,8 +66,31 @@
 #define ML_GARBAGE 256             /* bytes per garbage object */
 #define ML_STEPS 64                /* rise steps */
 #define ML_MIB ((size_t)1 << 20)
+/* 1 MiB of garbage between GC CPU probes: some 1 ms of churn here, so
+ * that a 100 ms window ends within 1% of its length of where it should,
+ * and the probe (a gm_read_memstats, microseconds) costs well under 1% */
+#define ML_PROBE_BYTES ML_MIB
+#define ML_WINDOW_NS ((int64_t)100000000) /* 100 ms: the windows of
+					       * gc_cpu_max_100ms */
+#define ML_PROBES 4096 /* probes a window can span: 25 us apart */
 
 enum ml_kind { ML_PHASES, ML_OVER };
+
+/* One GC CPU probe: when, and the two CPU totals of gm_memstats. */
+typedef struct ml_probe {
+	int64_t t; /* CLOCK_MONOTONIC ns */
+	uint64_t gc, total;
+} ml_probe;
+
+/* The probes of the last 100 ms and a little more, oldest first.
+ * inv:ml-window  after ml_probe_take, p[head] is the latest probe at least
+ * ML_WINDOW_NS before the newest, when there is one. */
+typedef struct ml_cpu {
+	ml_probe p[ML_PROBES];
+	size_t head, n;
+	double max;      /* the largest window fraction so far */
+	gm_memstats ms;  /* 4 KiB: the probe's buffer */
+} ml_cpu;
 
 typedef struct ml_heap {
 	void **slots;    /* root array: one blob per slot, NULL when empty */
@@ -53,6 +98,7 @@ typedef struct ml_heap {
 	size_t nlive;    /* slots [0, nlive) are filled */
 	uint64_t rng;
 	const gm_type *blob;
+	ml_cpu *cpu;     /* the GC CPU probes */
 } ml_heap;
 
 static const gm_type *ml_blob_type, *ml_slot_type;
@@ -66,8 +112,41 @@ static uint64_t ml_rand(uint64_t *s)
 	return *s = x;
 }
 
+static int64_t ml_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void ml_cpu_reset(ml_cpu *c)
+{
+	c->head = c->n = 0;
+	c->max = 0;
+}
+
+/* Take a probe, drop the probes older than the window's start
+ * (inv:ml-window) and fold the window ending now into the maximum. */
+static void ml_probe_take(ml_cpu *c)
+{
+	gm_read_memstats(&c->ms);
+	ml_probe now = {ml_now(), c->ms.gc_cpu_total_ns, c->ms.cpu_total_ns};
+	if (c->n < ML_PROBES) /* full: keep the older ones (longer windows) */
+		c->p[(c->head + c->n++) % ML_PROBES] = now;
+	while (c->n > 1 && c->p[(c->head + 1) % ML_PROBES].t <= now.t - ML_WINDOW_NS) {
+		c->head = (c->head + 1) % ML_PROBES;
+		c->n--;
+	}
+	const ml_probe *o = &c->p[c->head];
+	if (o->t > now.t - ML_WINDOW_NS || now.total <= o->total || now.gc < o->gc)
+		return; /* no window yet */
+	double f = (double)(now.gc - o->gc) / (double)(now.total - o->total);
+	if (f > c->max)
+		c->max = f;
+}
+
 /* garbage: bytes worth of short-lived objects, and a live blob replaced
- * every 16 of them */
+ * every 16 of them; a GC CPU probe every ML_PROBE_BYTES */
 static void ml_churn(ml_heap *h, size_t bytes)
 {
 	for (size_t i = 0; i < bytes / ML_GARBAGE; i++) {
@@ -77,6 +156,8 @@ static void ml_churn(ml_heap *h, size_t bytes)
 			size_t k = ml_rand(&h->rng) % h->nlive;
 			gm_write(&h->slots[k], gm_new(h->blob));
 		}
+		if ((i + 1) % (ML_PROBE_BYTES / ML_GARBAGE) == 0)
+			ml_probe_take(h->cpu);
 	}
 }
 
@@ -126,7 +207,7 @@ static size_t ml_live_bytes(enum ml_kind kind, int64_t limit, size_t dflt)
 }
 
 static void ml_report(gmb_state *st, const gm_memstats *m0, int64_t limit,
-		      size_t live)
+		      size_t live, const ml_cpu *cpu, double base_rss)
 {
 	gm_memstats m1;
 	gm_read_memstats(&m1);
@@ -142,6 +223,22 @@ static void ml_report(gmb_state *st, const gm_memstats *m0, int64_t limit,
 	gmb_set_counter(st, "limiter_was_on", limited > 0, 0);
 	gmb_set_counter(st, "released_end_bytes", (double)m1.heap_released, 0);
 	gmb_set_counter(st, "rss_end_bytes", (double)gmb_rss_now(), 0);
+	gmb_set_counter(st, "gc_cpu_max_100ms", cpu->max, 0);
+	gmb_set_counter(st, "peak_rss_net_over_limit",
+			has_limit && limit > 0 ? ((double)peak - base_rss) / (double)limit : 0, 0);
+}
+
+/* base_rss_bytes and mapped_ready_start_bytes, after gm_free_os_memory;
+ * returns the first */
+static double ml_report_base(gmb_state *st)
+{
+	gm_memstats m;
+	gm_read_memstats(&m);
+	uint64_t rss = gmb_rss_now();
+	double base = rss > m.mapped_ready ? (double)(rss - m.mapped_ready) : 0;
+	gmb_set_counter(st, "base_rss_bytes", base, 0);
+	gmb_set_counter(st, "mapped_ready_start_bytes", (double)m.mapped_ready, 0);
+	return base;
 }
 
 static void ml_bench(gmb_state *st, void *arg)
@@ -154,10 +251,16 @@ static void ml_bench(gmb_state *st, void *arg)
 	ml_types();
 	if (ml_blob_type == NULL || ml_slot_type == NULL)
 		gmb_fatal("memlimit: cannot make the blob types");
-	gm_gc(); /* the previous run's heap is garbage now */
+	/* the previous run's heap is garbage now: collect it and return every
+	 * free page, so that each run starts from the same RSS */
+	gm_free_os_memory();
+	double base_rss = ml_report_base(st);
 	int64_t limit = gm_set_memory_limit(-1);
 	size_t live = ml_live_bytes(kind, limit, (size_t)gmb_range(st, 0) * ML_MIB);
-	ml_heap h = { .nslots = live / ML_BLOB, .rng = 0x3e3117u, .blob = ml_blob_type };
+	static ml_cpu cpu; /* 100 KiB: off the stack; one thread runs this */
+	ml_cpu_reset(&cpu);
+	ml_heap h = { .nslots = live / ML_BLOB, .rng = 0x3e3117u, .blob = ml_blob_type,
+		      .cpu = &cpu };
 	h.slots = gm_new_array(ml_slot_type, h.nslots);
 	gm_gcstats before;
 	gm_memstats m0;
@@ -166,7 +269,7 @@ static void ml_bench(gmb_state *st, void *arg)
 	while (gmb_keep_running(st))
 		ml_run(&h, kind, live);
 	gmb_gc_counters_end(st, &before);
-	ml_report(st, &m0, limit, live);
+	ml_report(st, &m0, limit, live, &cpu, base_rss);
 	gmb_set_items_processed(st, gmb_iterations(st));
 	gmb_do_not_optimize(h.slots);
 	h.slots = NULL;
