@@ -98,7 +98,7 @@ static void malloc_misuse(void)
 
 #define OOM_MSG "out of memory allocating %zu bytes"
 
-void (*gmi_alloc_slow_hook)(size_t bytes);
+void (*gmi_alloc_slow_hook)(size_t span_bytes, size_t assist_bytes);
 void (*gmi_alloc_poll_hook)(void);
 
 /* 256 KiB: the chunk of Go's memclrNoHeapPointersChunked (malloc.go) */
@@ -122,12 +122,18 @@ static void malloc_zero_chunked(char *base, size_t n)
 
 /* what every slow path does first: refuse unattached threads, then let
  * the collector run (safepoint, sweep credit, trigger) */
-static inline void malloc_slow_enter(gmi_mcache *c, size_t span_bytes)
+static inline void malloc_slow_enter(gmi_mcache *c, size_t span_bytes,
+				     size_t large_bytes)
 {
 	if (c == &gmi_mcache_none)
 		malloc_misuse();
+	/* the debt of the spans already taken (inv:assist-debt), not of the
+	 * span this path may take: a small object comes here every 64 slots
+	 * of a span too, and a swept span may be nearly full */
+	size_t debt = c->refill_bytes + large_bytes;
+	c->refill_bytes = 0;
 	if (gmi_alloc_slow_hook != NULL)
-		gmi_alloc_slow_hook(span_bytes);
+		gmi_alloc_slow_hook(span_bytes, debt);
 }
 
 __attribute__((noinline))
@@ -135,7 +141,7 @@ static uintptr_t malloc_small_slow(gmi_mcache *c, size_t size, gmi_spanclass spc
 				   gmi_mspan **span)
 {
 	unsigned sc = gmi_spanclass_sizeclass(spc);
-	malloc_slow_enter(c, gmi_class_to_npages[sc] * GMI_PAGE_SIZE);
+	malloc_slow_enter(c, gmi_class_to_npages[sc] * GMI_PAGE_SIZE, 0);
 	uintptr_t v = gmi_mcache_next_free(c, spc, span);
 	if (v == 0)
 		return (uintptr_t)malloc_fail(ENOMEM, OOM_MSG, size);
@@ -147,7 +153,7 @@ static uintptr_t malloc_small_slow(gmi_mcache *c, size_t size, gmi_spanclass spc
 static void *malloc_large(gmi_mcache *c, size_t size, const gm_type *t)
 {
 	size_t npages = (size + GMI_PAGE_SIZE - 1) >> GMI_PAGE_SHIFT;
-	malloc_slow_enter(c, npages * GMI_PAGE_SIZE);
+	malloc_slow_enter(c, npages * GMI_PAGE_SIZE, npages * GMI_PAGE_SIZE);
 	gmi_mspan *s = gmi_mcache_alloc_large(c, npages, t == NULL);
 	if (s == NULL)
 		return malloc_fail(ENOMEM, OOM_MSG, size);

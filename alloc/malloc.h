@@ -16,10 +16,17 @@ bool gmi_malloc_init(gm_oom_policy on_oom);
 void gmi_malloc_shutdown(void);
 bool gmi_malloc_is_inited(void);
 /* Set by the collector: called at the start of every allocation slow path
- * (a cache refill or a large object) with the bytes of the span about to be
- * taken: the collector's safepoint, proportional sweeping and the trigger
- * test (Go's mallocgc: deductSweepCredit, then shouldhelpgc -> gcStart). */
-extern void (*gmi_alloc_slow_hook)(size_t bytes);
+ * (a small object past the cached bitmap word, every 64 slots, a cache
+ * refill, or a large object) with the bytes of the span the slow path may
+ * take (span_bytes: Go's cacheSpan deductSweepCredit) and the bytes to
+ * charge as assist debt (assist_bytes: what refills have credited to
+ * heap_live since the last call, or the large object; Go's mallocgc
+ * charges each object's size).  The collector's safepoint, proportional
+ * sweeping, assists and the trigger test (Go's mallocgc:
+ * deductAssistCredit, deductSweepCredit, then shouldhelpgc -> gcStart).
+ * inv:assist-debt  every byte a refill adds to heap_live is charged once,
+ * at the owner's next slow path, unless the cache is released first. */
+extern void (*gmi_alloc_slow_hook)(size_t span_bytes, size_t assist_bytes);
 /* The collector's safepoint poll (gm_safepoint), for allocation work long
  * enough to hold up a stop of the world: zeroing a large object, a
  * refill's sweep of full spans (mcentral.c).  NULL without a collector. */

@@ -123,6 +123,7 @@ static bool mcache_refill(gmi_mcache *c, gmi_spanclass spc)
 	/* Go's refill: count the whole span as live until it is released */
 	int64_t fresh = (int64_t)(s->nelems - s->alloc_count) * (int64_t)s->elemsize;
 	atomic_fetch_add_explicit(&gmi_heap.stats.heap_live, fresh, memory_order_relaxed);
+	c->refill_bytes += (size_t)fresh; /* inv:assist-debt */
 	if (!gmi_spanclass_noscan(spc))
 		atomic_fetch_add_explicit(&gmi_heap.stats.heap_scan, fresh, memory_order_relaxed);
 	if (__atomic_load_n(&gmi_alloc_black, __ATOMIC_RELAXED))
@@ -185,6 +186,7 @@ void gmi_mcache_release_all(gmi_mcache *c)
 	mcache_flush_tiny(c);
 	c->tiny = 0;
 	c->tinyoffset = 0;
+	c->refill_bytes = 0; /* the unused slots left heap_live above */
 }
 
 void gmi_mcache_release_current(void)

@@ -19,6 +19,9 @@ typedef struct gmi_mcache {
 	uintptr_t tinyoffset;   /* bytes of it handed out */
 	uint64_t tiny_allocs;   /* tiny objects since the last flush */
 	gmi_mspan *alloc[GMI_NUM_SPAN_CLASSES];
+	size_t refill_bytes;    /* heap_live credited by refills and not yet
+				 * charged as assist debt (owner only;
+				 * inv:assist-debt) */
 } gmi_mcache;
 
 /* The span every empty cache slot points to: full (freeindex == nelems

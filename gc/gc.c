@@ -126,7 +126,7 @@ static uint64_t gc_trigger(void)
 }
 
 /* the slow-path hook (alloc/malloc.h): Go's mallocgc housekeeping */
-static void gc_alloc_slow(size_t bytes)
+static void gc_alloc_slow(size_t span_bytes, size_t assist_bytes)
 {
 	gm_safepoint();
 	gmi_limit_alloc_slow(); /* memory-limit inputs, CPU limiter */
@@ -137,10 +137,10 @@ static void gc_alloc_slow(size_t bytes)
 		gmi_pacer_revise((uint64_t)atomic_load(&gmi_heap.stats.heap_live),
 				 (uint64_t)atomic_load(&gmi_heap.stats.heap_scan));
 		if (t != NULL)
-			gmi_mark_alloc(t, bytes);
+			gmi_mark_alloc(t, assist_bytes);
 		return;
 	}
-	gmi_sweep_deduct_credit(bytes);
+	gmi_sweep_deduct_credit(span_bytes);
 	int64_t live = atomic_load_explicit(&gmi_heap.stats.heap_live, memory_order_relaxed);
 	if ((uint64_t)live >= gc_trigger())
 		gmi_gc_run_cycle(false);

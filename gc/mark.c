@@ -546,8 +546,11 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 		return;
 	if (gmi_gc_cpu_limiting())
 		return; /* Go's gcAssistAlloc: the CPU limiter is on; the debt waits */
-	/* Go's gcAssistAlloc */
-	int64_t t0 = gmi_nanotime();
+	/* Go's gcAssistAlloc.  Only the drains count as assist time (Go's
+	 * gcAssistAlloc1 times gcDrainN alone): not a park at a stop, nor
+	 * the wait for work, which would have the CPU limiter count CPU time
+	 * no thread used. */
+	int64_t spent = 0;
 	while (t->assist_bytes < 0 && atomic_load(&mark.active)) {
 		double wpb = gmi_pacer_assist_work_per_byte();
 		double bpw = gmi_pacer_assist_bytes_per_work();
@@ -570,8 +573,10 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 			work -= stolen;
 		}
 		bool out = false;
+		int64_t t0 = gmi_nanotime();
 		int64_t done = mark_drain_some(&t->gcw, work, NULL, 0, 0, &out);
 		mark_flush(&t->gcw, false);
+		spent += gmi_nanotime() - t0;
 		gm_safepoint(); /* a stop may have cut the drain short */
 		t->assist_bytes += (int64_t)(bpw * (double)done);
 		if (t->assist_bytes >= 0 || atomic_load(&mark.held))
@@ -585,9 +590,10 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 			gm_blocking_leave();
 		}
 	}
-	int64_t dt = gmi_nanotime() - t0;
-	gmi_pacer_add_mark_time(GMI_MARK_ASSIST, dt);
-	atomic_fetch_add(&mark.assist_ns, dt);
+	if (spent != 0) {
+		gmi_pacer_add_mark_time(GMI_MARK_ASSIST, spent);
+		atomic_fetch_add(&mark.assist_ns, spent);
+	}
 }
 
 void gmi_mark_help(void)
