@@ -21,16 +21,7 @@
 #include "gc/gc.h"
 #include "gc/proc.h"
 #include "gomem.h"
-
-#define NOINLINE __attribute__((noinline))
-
-/* 3 pointers then a checksummed payload: 72 bytes, the 80-byte class */
-typedef struct node {
-	struct node *kid[3];
-	uint64_t id;
-	uint64_t payload[4];
-	uint64_t sum;
-} node;
+#include "tests/node_util.h"
 
 /* a node with a 600-byte payload: over 512 bytes, so it has a header */
 typedef struct fat {
@@ -40,45 +31,7 @@ typedef struct fat {
 	uint64_t sum;
 } fat;
 
-static const gm_type *node_t, *fat_t, *ptr_t;
-
-static void make_types(void)
-{
-	static const size_t node_offs[] = { 0, 8, 16 };
-	static const size_t fat_offs[] = { 0 };
-	static const size_t ptr_offs[] = { 0 };
-	node_t = gm_type_new("node", sizeof(node), node_offs, 3);
-	fat_t = gm_type_new("fat", sizeof(fat), fat_offs, 1);
-	ptr_t = gm_type_new("ptr", sizeof(void *), ptr_offs, 1);
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static uint64_t node_sum(const node *n)
-{
-	return mix(n->id ^ n->payload[0] ^ mix(n->payload[1]) ^ n->payload[2] ^ n->payload[3]);
-}
-
-static node *node_new(uint64_t id)
-{
-	node *n = gm_new(node_t);
-	n->id = id;
-	for (int i = 0; i < 4; i++)
-		n->payload[i] = mix(id * 4 + (uint64_t)i);
-	n->sum = node_sum(n);
-	return n;
-}
-
-static bool node_ok(const node *n)
-{
-	return n->sum == node_sum(n) && gm_object_size(n) == 80;
-}
+static const gm_type *fat_t;
 
 static void setup_gogc(int gogc)
 {
@@ -89,6 +42,8 @@ static void setup_gogc(int gogc)
 	ck_assert_int_eq(gm_thread_attach(), GM_OK);
 	gmi_heapcheck_enabled = true; /* every cycle verifies its mark */
 	make_types();
+	static const size_t fat_offs[] = { 0 };
+	fat_t = gm_type_new("fat", sizeof(fat), fat_offs, 1);
 }
 
 static void setup(void) { setup_gogc(100); }
