@@ -13,10 +13,14 @@
  * 4. List what was drawn.
  *
  * Where each figure's data comes from (what is not there is skipped):
- *   alloc           bench.json: the alloc_* benchmarks' time/op, median
- *                   and min-max over the repetitions, by object size, for
- *                   gomem, glibc malloc and glibc calloc; a block per
- *                   thread count (the first configuration that has them).
+ *   alloc           bench.json (plotalloc.c): the alloc_* benchmarks'
+ *                   time/op, median and min-max over the repetitions, by
+ *                   object size, for gomem, glibc malloc and glibc calloc;
+ *                   a block per thread count and collector off / on (the
+ *                   first configuration that has them).
+ *   alloc_runtimes  the same for every runtime of a run --runtime
+ *                   (plotalloc.c), collector off, a block per thread
+ *                   count; only when a peer ran allocation benchmarks.
  *   gogc_throughput bench.json: items/s (else 1/time) of each gomem
  *                   benchmark against the configurations' GOGC, when the
  *                   run has two GOGC values or more.
@@ -30,6 +34,9 @@
  *                   heap_mark_end at t_end, heap_marked after the sweep,
  *                   against heap_goal (next_goal after) and, if there is
  *                   such a column, memory_limit.
+ *   pause_cdf_go    DIR/pauses.csv (plotpauses.c): the per-cycle pauses
+ *                   of gomem and Go, a panel per configuration (GOGC);
+ *                   only when the run has Go's pauses.
  *   rss             DIR/rss.csv (plotrss.c): RSS, heap in use, heap goal
  *                   and memory limit over time, a block per configuration.  MMU(w), the minimum
  *                   mutator utilization over windows of length w, is
@@ -50,6 +57,7 @@
 
 #include "harness/compare.h"
 #include "harness/plotcycles.h"
+#include "harness/plotpauses.h"
 
 #ifndef GMB_PLOTS_DIR
 #define GMB_PLOTS_DIR "plots"
@@ -59,34 +67,52 @@ extern char **environ;
 
 typedef gmb_plot_ctx plot_ctx;
 
-static int plot_alloc(plot_ctx *c);
 static int plot_gogc_throughput(plot_ctx *c);
 static int plot_gogc_rss(plot_ctx *c);
 
 static const gmb_plot_figure plot_figures[] = {
-	{"alloc", "Allocation time by object size",
-	 "ns per object (log scale), median over the repetitions with "
-	 "min-max bars: gomem against glibc malloc+free and calloc+free"},
+	{"alloc", "Allocation time by object size: gomem against glibc",
+	 "ns per object against the object's size (both log scales), median "
+	 "over the repetitions with bars from the fastest to the slowest: "
+	 "gomem against glibc malloc+free and calloc+free measured in the "
+	 "same run, a panel per thread count with the collector off "
+	 "(alloc_tiny, alloc_small, alloc_large) and on (alloc_*_gc)", false},
 	{"gogc_throughput", "Throughput against GOGC",
 	 "items per second of each gomem benchmark, median with min-max bars, "
-	 "at each GOGC the run measured"},
+	 "at each GOGC the run measured", false},
 	{"gogc_rss", "Peak RSS against GOGC",
-	 "peak resident set size of each gomem benchmark at each GOGC"},
+	 "peak resident set size of each gomem benchmark at each GOGC", false},
 	{"pause_cdf", "Pause-time distribution",
-	 "cumulative distribution of stop-the-world pauses, per cycle log"},
+	 "cumulative distribution of stop-the-world pauses, per cycle log",
+	 false},
 	{"mmu", "Minimum mutator utilization",
 	 "the worst share of any time window left to the program, against "
-	 "the window length"},
+	 "the window length", false},
 	{"heap", "Heap over time",
 	 "live heap through each cycle against the heap goal and the memory "
-	 "limit"},
+	 "limit", false},
 	{"rss", "Memory over time",
 	 "resident set size, heap in use and heap goal sampled over time "
-	 "(rss.csv), against the memory limit, a panel per configuration"},
+	 "(rss.csv), against the memory limit, a panel per configuration",
+	 false},
+	{"pause_cdf_go", "Pauses per cycle: gomem against Go",
+	 "cumulative distribution of the stop-the-world time of each "
+	 "collection cycle (its stops added up, as Go's MemStats.PauseNs; "
+	 "log time axis) over the benchmarks both ran, each benchmark "
+	 "weighing the same, a panel per GOGC setting", true},
+	{"alloc_runtimes", "Allocation time by object size: every runtime",
+	 "ns per object against the object's size (both log scales), median "
+	 "over the repetitions with min-max bars, a line per runtime of the "
+	 "run, for alloc_tiny, alloc_small and alloc_large (gomem with its "
+	 "collector off, Go collecting as always since it frees nothing "
+	 "itself, Boehm GC freeing with GC_FREE, the malloc family with "
+	 "calloc + free, each peer in its own process), a panel per thread "
+	 "count", true},
 };
 static const gmb_plot_extract_fn plot_extractors[] = {
-	plot_alloc, plot_gogc_throughput, plot_gogc_rss,
+	gmb_plot_alloc, plot_gogc_throughput, plot_gogc_rss,
 	gmb_plot_pause_cdf, gmb_plot_mmu, gmb_plot_heap, gmb_plot_rss,
+	gmb_plot_pause_cdf_go, gmb_plot_alloc_runtimes,
 };
 #define PLOT_NFIGURES (sizeof plot_figures / sizeof plot_figures[0])
 
@@ -113,150 +139,6 @@ void gmb_plot_title(plot_ctx *c, const char *word)
 	for (; *word != '\0' && n + 1 < sizeof c->titles; word++)
 		c->titles[n++] = strchr("'\" \\", *word) ? '_' : *word;
 	c->titles[n] = '\0';
-}
-
-/* ---- alloc ------------------------------------------------------------- */
-
-/* One object size of one alloc family at one thread count. */
-typedef struct alloc_point {
-	long size;
-	char family[48];
-	int threads;
-	double med[3], lo[3], hi[3]; /* gomem, glibc malloc, glibc calloc */
-} alloc_point;
-
-static const char *const alloc_allocators[3] = {"gomem", "glibc", "calloc"};
-
-/* "alloc_small/glibc/32/threads:2": family, allocator index, size,
- * threads; false for any other name. */
-static bool alloc_parse(const char *name, char *family, size_t flen,
-			int *alloc, long *size, int *threads)
-{
-	char a[32];
-	int n = 0;
-	if (strncmp(name, "alloc_", 6) != 0 ||
-	    sscanf(name, "%47[^/]/%31[^/]/%ld%n", family, a, size, &n) != 3)
-		return false;
-	(void)flen;
-	*threads = 1;
-	if (strncmp(name + n, "/threads:", 9) == 0)
-		*threads = atoi(name + n + 9);
-	for (*alloc = 0; *alloc < 3; (*alloc)++)
-		if (strcmp(a, alloc_allocators[*alloc]) == 0)
-			return true;
-	return false;
-}
-
-/* Median, min and max of the repetitions' time/op. */
-static bool alloc_stats(const gmb_results_data *d, int config, const char *name,
-			double *med, double *lo, double *hi)
-{
-	const gmb_metric *m = gmb_metric_get(GMB_METRIC_TIME);
-	double v[256];
-	bool agg;
-	size_t n = gmb_metric_samples(d, config, name, m, v, 256, &agg);
-	if (n == 0)
-		return false;
-	n = n < 256 ? n : 256;
-	*med = gmb_median(v, n); /* sorts v */
-	*lo = v[0];
-	*hi = v[n - 1];
-	return true;
-}
-
-static alloc_point *alloc_point_get(alloc_point *p, size_t *n, size_t cap,
-				    const char *family, long size, int threads)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (p[i].size == size && p[i].threads == threads &&
-		    strcmp(p[i].family, family) == 0)
-			return &p[i];
-	if (*n == cap)
-		return NULL;
-	alloc_point *q = &p[(*n)++];
-	*q = (alloc_point){.size = size, .threads = threads};
-	snprintf(q->family, sizeof q->family, "%s", family);
-	for (int k = 0; k < 3; k++)
-		q->med[k] = q->lo[k] = q->hi[k] = NAN;
-	return q;
-}
-
-static int alloc_point_cmp(const void *a, const void *b)
-{
-	const alloc_point *x = a, *y = b;
-	if (x->threads != y->threads)
-		return x->threads - y->threads;
-	if (x->size != y->size)
-		return x->size < y->size ? -1 : 1;
-	return strcmp(x->family, y->family);
-}
-
-/* "8 B tiny", "1 KiB small", "32 B small_ptr" */
-static void alloc_label(const alloc_point *p, char *buf, size_t len)
-{
-	char size[32];
-	gmb_metric_format((double)p->size, "B", size, sizeof size);
-	snprintf(buf, len, "%s %s", size, p->family + strlen("alloc_"));
-}
-
-/* The points as blocks, one per thread count; returns the block count. */
-static int alloc_write(plot_ctx *c, alloc_point *p, size_t n)
-{
-	char label[80], title[32];
-	int blocks = 0;
-	qsort(p, n, sizeof *p, alloc_point_cmp);
-	fprintf(c->dat, "# alloc: ns per object; median, min, max over the "
-		"repetitions\n# label gomem(med min max) malloc(...) "
-		"calloc(...)\n");
-	for (size_t i = 0; i < n; i++) {
-		if (i == 0 || p[i].threads != p[i - 1].threads) {
-			fprintf(c->dat, "%s# threads %d\n", i ? "\n\n" : "",
-				p[i].threads);
-			snprintf(title, sizeof title, "%d_thread%s", p[i].threads,
-				 p[i].threads == 1 ? "" : "s");
-			gmb_plot_title(c, title);
-			blocks++;
-		}
-		alloc_label(&p[i], label, sizeof label);
-		fprintf(c->dat, "\"%s\"", label);
-		for (int k = 0; k < 3; k++)
-			fprintf(c->dat, " %g %g %g", p[i].med[k], p[i].lo[k],
-				p[i].hi[k]);
-		fputc('\n', c->dat);
-	}
-	return blocks;
-}
-
-/* The configuration to draw: the first that ran an alloc benchmark. */
-static int alloc_config(const gmb_results_data *d)
-{
-	for (size_t i = 0; i < d->nbenches; i++)
-		if (strncmp(d->benches[i].run_name, "alloc_", 6) == 0)
-			return d->benches[i].config;
-	return -1;
-}
-
-static int plot_alloc(plot_ctx *c)
-{
-	enum { CAP = 256 };
-	alloc_point p[CAP];
-	size_t n = 0;
-	int config = alloc_config(c->d);
-	for (size_t i = 0; i < c->d->nbenches && config >= 0; i++) {
-		const gmb_results_bench *b = &c->d->benches[i];
-		char family[48];
-		int alloc, threads;
-		long size;
-		if (b->config != config || b->aggregate ||
-		    !alloc_parse(b->run_name, family, sizeof family, &alloc,
-				 &size, &threads))
-			continue;
-		alloc_point *q = alloc_point_get(p, &n, CAP, family, size, threads);
-		if (q != NULL && isnan(q->med[alloc]))
-			alloc_stats(c->d, config, b->run_name, &q->med[alloc],
-				    &q->lo[alloc], &q->hi[alloc]);
-	}
-	return n > 0 ? alloc_write(c, p, n) : 0;
 }
 
 /* ---- against GOGC ------------------------------------------------------ */

@@ -16,6 +16,7 @@
 #ifndef GOMEM_HARNESS_PLOT_H
 #define GOMEM_HARNESS_PLOT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "harness/results.h"
@@ -26,6 +27,8 @@ typedef struct gmb_plot_figure {
 	const char *name;    /* plots/NAME.gp, DIR/plots/NAME.{dat,png,svg} */
 	const char *title;   /* one line, for listings and the report */
 	const char *caption; /* what is drawn, for the report */
+	bool peers;          /* compares runtimes (run --runtime): the report
+			      * shows it in its section on them */
 } gmb_plot_figure;
 
 size_t gmb_plot_figure_count(void);
@@ -60,6 +63,11 @@ typedef int (*gmb_plot_extract_fn)(gmb_plot_ctx *c);
 
 /* Append one block title (characters gnuplot would choke on become _). */
 void gmb_plot_title(gmb_plot_ctx *c, const char *word);
+
+/* The allocation figures' extractors (plotalloc.c): alloc, gomem against
+ * glibc; alloc_runtimes, every runtime of a run --runtime. */
+int gmb_plot_alloc(gmb_plot_ctx *c);
+int gmb_plot_alloc_runtimes(gmb_plot_ctx *c);
 
 /* The rss figure's extractor (plotrss.c): DIR/rss.csv. */
 #define GMB_RESULTS_RSS_FILE "rss.csv"

@@ -12,7 +12,9 @@
  *    memory limit, a GOGC table and a memory-limit table per benchmark
  *    with collector counters, a row per setting (reportsweep.c); a table
  *    per workload and configuration; the figures of DIR/plots/ that
- *    exist, in plot.c's order.
+ *    exist, in plot.c's order.  In a run --runtime, the section on the
+ *    runtimes holds the figures that compare them (plot.h: peers) and
+ *    the pause table of gomem against Go (reportpeers.c).
  * 4. Rename both files into place.
  *
  * A table per workload: a benchmark's workload is the first word of its
@@ -152,8 +154,9 @@ static bool rp_base64_file(FILE *f, const char *path)
 	return ok;
 }
 
-/* The figures plot drew, in its order; returns how many. */
-static int rp_figures(rp_doc *d, const char *dir)
+/* The figures plot drew, in its order, of those whose `peers` flag is
+ * `peers` (both kinds when all); returns how many. */
+static int rp_figures(rp_doc *d, const char *dir, bool peers, bool all)
 {
 	int shown = 0;
 	for (size_t i = 0; i < gmb_plot_figure_count(); i++) {
@@ -161,7 +164,7 @@ static int rp_figures(rp_doc *d, const char *dir)
 		char png[4200];
 		snprintf(png, sizeof png, "%s/" GMB_PLOT_SUBDIR "/%s.png", dir,
 			 f->name);
-		if (access(png, R_OK) != 0)
+		if ((!all && f->peers != peers) || access(png, R_OK) != 0)
 			continue;
 		rp_heading(d, 3, f->title);
 		fprintf(d->md, "![%s](" GMB_PLOT_SUBDIR "/%s.png)\n\n", f->title,
@@ -632,14 +635,33 @@ static void rp_fidelity_count(const char *title, char (*cells)[RP_CELL],
 	(void)title, (void)cells, (void)nrows, (void)ncols, (void)ctx;
 }
 
-/* The section of a run --runtime: what ran and what was skipped, then
- * the fidelity table and what it found, in plain words. */
-static void rp_peers(rp_doc *d, const gmb_results_data *r)
+/* The pause table (gomem against Go) and the figures that compare
+ * runtimes (plot.h: peers), when the run has them. */
+static void rp_peer_figures(rp_doc *d, const gmb_results_data *r)
+{
+	if (gmb_report_pause_table(r, rp_fidelity_count, NULL) > 0) {
+		rp_para(d, "Pauses, below: the stop-the-world time of each "
+			"collection cycle (its stops added up, as Go's "
+			"MemStats.PauseNs; the last repetition's cycles, at most "
+			"256 per benchmark, from pauses.csv), over the benchmarks "
+			"that gomem and Go both ran, each benchmark weighing the "
+			"same (so that one with many short cycles does not drown "
+			"the others).");
+		gmb_report_pause_table(r, rp_sweep_emit, d);
+	}
+	rp_figures(d, r->dir, true, false);
+}
+
+/* The section of a run --runtime: what ran and what was skipped, the
+ * pauses and figures that compare runtimes, then the fidelity table and
+ * what it found, in plain words.  false when the run has no such
+ * section. */
+static bool rp_peers(rp_doc *d, const gmb_results_data *r)
 {
 	char lines[16][2 * RP_CELL];
 	size_t n = gmb_report_peer_notes(r, lines, 16), flagged, rows;
 	if (n == 0)
-		return;
+		return false;
 	rp_heading(d, 2, "Runtimes side by side");
 	for (size_t i = 0; i < n; i++)
 		rp_para(d, "%s", lines[i]);
@@ -647,9 +669,10 @@ static void rp_peers(rp_doc *d, const gmb_results_data *r)
 		"gomem with gomem's ratio to it; its benchmarks carry the same "
 		"name with the runtime's component (binary_trees/go/18 beside "
 		"binary_trees/gomem/18).");
+	rp_peer_figures(d, r);
 	rows = gmb_report_fidelity(r, rp_fidelity_count, NULL, &flagged);
 	if (rows == 0)
-		return;
+		return true;
 	rp_para(d, "Fidelity, below: per benchmark and setting: cycles per iteration and the "
 		"peak heap (the largest heap at the end of a cycle's mark; "
 		"Go's from GODEBUG=gctrace=1, to 1 MiB), medians over the "
@@ -666,6 +689,7 @@ static void rp_peers(rp_doc *d, const gmb_results_data *r)
 	else
 		rp_para(d, "gomem matches Go within the thresholds on all %zu "
 			"rows.", rows);
+	return true;
 }
 
 /* ---- the page ---------------------------------------------------------- */
@@ -703,11 +727,11 @@ static void rp_body(rp_doc *d, const gmb_results_data *r)
 		rp_configs(d, r);
 	}
 	rp_sweeps(d, r);
-	rp_peers(d, r);
+	bool peers = rp_peers(d, r);
 	rp_heading(d, 2, "Results");
 	rp_tables(d, r);
 	rp_heading(d, 2, "Figures");
-	if (rp_figures(d, r->dir) == 0)
+	if (rp_figures(d, r->dir, false, !peers) == 0)
 		rp_para(d, "No figures: run gomem-bench plot %s first (it needs "
 			"gnuplot, Debian package gnuplot-nox).", r->dir);
 	fprintf(d->html, "</body>\n</html>\n");

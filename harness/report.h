@@ -66,6 +66,13 @@ size_t gmb_report_fidelity(const gmb_results_data *d, gmb_report_table_fn emit,
  * than Go", or "within 15% (cycles) and 10% (peak heap)"). */
 void gmb_report_fidelity_row(const gmb_fidelity *f, char *verdict,
 			     size_t len);
+/* The pause table, gomem against Go: per configuration where both have
+ * pauses for a benchmark in common (plotpauses.h), a row per runtime
+ * with its cycles and the p50, p90, p99 and maximum pause per cycle,
+ * each benchmark weighing the same; handed to emit.  Returns the number
+ * of configurations (0: no table, e.g. a run without Go). */
+size_t gmb_report_pause_table(const gmb_results_data *d,
+			      gmb_report_table_fn emit, void *ctx);
 /* The lines about a run --runtime: what ran, how it was interleaved,
  * what was skipped and why (context.json's run.runtimes); the count. */
 size_t gmb_report_peer_notes(const gmb_results_data *d,

@@ -10,6 +10,11 @@
  * numbers of iterations, the work per iteration is the same) and of the
  * peak heap (peak_heap_bytes: the largest heap at the end of a cycle's
  * mark), each difference in percent, and a verdict in words.
+ *
+ * The pause table: per configuration where gomem and Go both have pauses
+ * (pauses.csv; plotpauses.h pairs the benchmarks and weighs them), a row
+ * per runtime with its cycle count and the weighted p50, p90, p99 and
+ * maximum of the pause per cycle, the numbers behind pause_cdf_go.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 
 #include "harness/compare.h"
 #include "harness/peers.h"
+#include "harness/plotpauses.h"
 #include "harness/report.h"
 
 #define RPP_MAX_ROWS 256
@@ -201,4 +207,42 @@ size_t gmb_report_peer_notes(const gmb_results_data *d,
 			snprintf(lines[n++], sizeof lines[0], "Skipped: %s.",
 				 json_string_value(v));
 	return n;
+}
+
+size_t gmb_report_pause_table(const gmb_results_data *d,
+			      gmb_report_table_fn emit, void *ctx)
+{
+	static const char *const head[] = {
+		"configuration", "benchmarks", "runtime", "cycles", "p50", "p90",
+		"p99", "max"};
+	static const double q[] = {0.5, 0.9, 0.99, 1};
+	enum { NCOL = 8 };
+	gmb_pause_pair *p;
+	size_t np = gmb_pause_pairs(d, &p);
+	char(*cells)[GMB_REPORT_CELL] =
+		calloc((2 * np + 1) * NCOL, GMB_REPORT_CELL);
+	if (np == 0 || cells == NULL) {
+		free(cells);
+		gmb_pause_pairs_free(p, np);
+		return 0;
+	}
+	for (size_t c = 0; c < NCOL; c++)
+		snprintf(cells[c], GMB_REPORT_CELL, "%s", head[c]);
+	for (size_t i = 0; i < 2 * np; i++) {
+		const gmb_pause_pair *pp = &p[i / 2];
+		const gmb_pause_dist *s = i % 2 ? &pp->go : &pp->gomem;
+		char(*row)[GMB_REPORT_CELL] = &cells[(i + 1) * NCOL];
+		snprintf(row[0], GMB_REPORT_CELL, "%.200s",
+			 d->configs[pp->config].label);
+		snprintf(row[1], GMB_REPORT_CELL, "%zu", pp->nbench);
+		snprintf(row[2], GMB_REPORT_CELL, "%s", i % 2 ? "Go" : "gomem");
+		snprintf(row[3], GMB_REPORT_CELL, "%zu", s->n);
+		for (size_t k = 0; k < 4; k++)
+			gmb_metric_format(gmb_pause_quantile(s, q[k]), "ns",
+					  row[4 + k], GMB_REPORT_CELL);
+	}
+	emit("Pause percentiles: gomem against Go", cells, 2 * np + 1, NCOL, ctx);
+	free(cells);
+	gmb_pause_pairs_free(p, np);
+	return np;
 }
