@@ -3,30 +3,34 @@
  * configuration of the settings given, each in a fresh process, and write
  * the results directory (results.h, results/README.md).
  *
- * 1. Parse the command line: --out DIR / --name NAME, the settings lists
- *    (settings.h), --pin / --membind (topology.h), and Google Benchmark's
- *    own --benchmark_* flags, passed through.  --benchmark_out,
- *    --benchmark_out_format and --benchmark_list_tests belong to the
- *    runner and are refused.  With --child-config this process is a child
- *    and run_child.c takes over.
+ * 1. Parse the command line (run_cmdline.c).  With --child-config this
+ *    process is a child and run_child.c takes over.
  * 2. Refuse early, before anything is written: expand the settings into
  *    configurations and resolve each against the environment (a malformed
  *    GOGC that no --gogc overrides is an error), check the flags with
- *    Google Benchmark, check that some benchmark matches the filter, and
- *    that the system can apply --pin / --membind.
+ *    Google Benchmark, check that some benchmark matches the filter (and,
+ *    with --every-config-filter, split the benchmarks into the group run
+ *    under every configuration and the rest: sweep.c), and that the
+ *    system can apply --pin / --membind.
  * 3. Check DIR (absent or empty), create the temporary directory.
- * 4. For each configuration: fork, exec this program as a child with
- *    --child-config=TEXT and its own JSON file, wait.  A child that exits
+ * 4. For each configuration, for each group of benchmarks it runs (all
+ *    of them; or with a split, the rest and then the every-config group
+ *    under the first configuration, the every-config group under the
+ *    others): fork, exec this program as a child with --child-config=TEXT,
+ *    the group's filter and its own JSON file, wait.  A child that exits
  *    1 had a failing benchmark (its results are kept, the run exits 1);
  *    any other failure stops the run and removes what it wrote.
  *    Each child also logs its collection cycles to cycles/<settings>.csv
- *    (dropped when it had none), writes each benchmark's MMU curve and,
- *    when sampling is on, RSS samples to its own CSV parts, and prints a
- *    progress line to stderr as each benchmark instance finishes
- *    (run_child.c).
+ *    (the rest's to cycles-once/<settings>.csv; dropped when it had
+ *    none), writes each benchmark's MMU curve and, when sampling is on,
+ *    RSS samples to its own CSV parts, and prints a progress line to
+ *    stderr as each benchmark instance finishes, counted over the whole
+ *    run: the parent hands each child the number of instances before and
+ *    after its own, and the run's start (run_child.c).
  * 5. Merge the children's JSON into bench.json and their CSV parts into
- *    mmu.csv and rss.csv (each row led by its configuration's index),
- *    write context.json, rename the temporary directory to DIR, and point
+ *    mmu.csv and rss.csv (each row led by its configuration's index; the
+ *    rest's parts are folded into the first configuration's), write
+ *    context.json, rename the temporary directory to DIR, and point
  *    results/latest at it when every benchmark passed.
  * A sweep (`run gogc_sweep` / `run memlimit_sweep`, sweep.c) is such a
  * run with its settings list and its workload's filter decided first.
@@ -37,7 +41,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gmb_revision.h" /* GMB_GIT_REVISION, generated at build time */
@@ -51,344 +57,34 @@
 #include "harness/shim.h"
 #include "harness/workload.h"
 
-/* 5 repetitions: enough for a median that one noisy repetition cannot
- * move, few enough to keep a full run around a minute. */
-#define RUN_REPETITIONS "5"
+/* Which of a configuration's benchmarks one child runs. */
+typedef enum run_group {
+	RUN_GROUP_ALL,   /* every one --benchmark_filter selects */
+	RUN_GROUP_ONCE,  /* --every-config-filter: the rest (first config) */
+	RUN_GROUP_EVERY, /* --every-config-filter: the every-config group */
+} run_group;
 
 /* One run of the parent: the configurations and what became of them. */
 typedef struct run_plan {
 	gmb_config *configs;   /* resolved */
 	size_t n;
 	unsigned *lib_base;    /* per configuration: collector's first slot */
-	int *status;           /* per configuration: the child's exit status */
+	int *status;           /* per configuration: its children's worst exit
+				* status (0, then 1, or negative to stop) */
 	unsigned registered_max; /* largest registered thread count */
 	size_t ninstances;     /* benchmark instances to run */
+	size_t per_config;     /* of them, as a child counts them (--threads) */
 	const char *sweep_workload; /* a sweep's workload, else NULL */
+	gmb_split split;       /* --every-config-filter's groups; every ==
+				* NULL: no split, each child runs them all */
+	size_t started;        /* instances of the children started so far */
+	size_t total;          /* instances of the whole run */
+	uint64_t t0_ns;        /* the run's start, CLOCK_MONOTONIC */
+	const char *fold[2][2]; /* [mmu, rss] parts of configuration 0's
+				 * [rest, every-config group] */
 	char date[32];
 	hwloc_topology_t topo;
 } run_plan;
-
-static void run_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: gomem-bench run [gogc_sweep | memlimit_sweep "
-		"[--workload=NAME]]\n"
-		"                       [--out DIR | --name NAME] [settings] "
-		"[placement]\n"
-		"                       [--rss-interval=MS] [--benchmark_* "
-		"flags]\n\n"
-		"Runs every registered benchmark (gomem-bench list shows them) "
-		"once per\nconfiguration, each configuration in a fresh process; "
-		"writes DIR/bench.json\n(Google Benchmark JSON, every "
-		"configuration), DIR/context.json (machine,\nbuild, "
-		"settings, placement), DIR/cycles/*.csv (each configuration's "
-		"cycles),\nDIR/mmu.csv (each benchmark's MMU curve) and, with "
-		"RSS sampling, DIR/rss.csv;\nprints gomem against glibc.\n\n"
-		"sweeps: one workload across a settings list, a fresh process "
-		"per value:\n"
-		"  gogc_sweep         --gogc=LIST, default "
-		GMB_SWEEP_GOGC_DEFAULT "\n"
-		"  memlimit_sweep     --memlimit=LIST, default "
-		GMB_SWEEP_MEMLIMIT_DEFAULT "\n"
-		"  --workload=NAME    the workload (default " GMB_SWEEP_WORKLOAD
-		"); --benchmark_filter\n"
-		"                     narrows it further\n"
-		"  report DIR then has a table per benchmark with a row per "
-		"setting.\n\n"
-		"results:\n"
-		"  --out DIR      where to write; absent or empty (never "
-		"overwritten)\n"
-		"  --name NAME    write results/NAME (default: results/"
-		"<YYYYmmdd-HHMMSS>-<revision>,\n"
-		"                 UTC); results/latest then points at it\n\n"
-		"settings (comma-separated lists; every combination is one "
-		"configuration):\n"
-		"  --gogc=LIST        GOGC values: 25,50,100,off (default: "
-		"$GOGC, else 100)\n"
-		"  --memlimit=LIST    GOMEMLIMIT values, Go's syntax: "
-		"off,64MiB,1GiB\n"
-		"                     (default: $GOMEMLIMIT, else off)\n"
-		"  --collector=LIST   stw, dijkstra, yuasa, hybrid (default "
-		"hybrid)\n"
-		"  --procs=LIST       GOMAXPROCS analogue; 0 = online CPUs "
-		"(default 0)\n"
-		"  --threads=LIST     benchmark thread counts, replacing the "
-		"registered ones\n"
-		"  --runtime=LIST     " GMB_RUNTIMES_ACCEPTED "\n"
-		"                     (default gomem): the same workloads on "
-		"each, interleaved\n"
-		"                     by repetition; a peer not built is "
-		"skipped (README: Peers)\n"
-		"  --rss-interval=MS  sample RSS, heap in use, heap goal and "
-		"limit every MS ms\n"
-		"                     into DIR/rss.csv (default %d with "
-		"--memlimit, else 0: off)\n\n"
-		"placement (hwloc; gomem-bench topology --pin=POLICY shows "
-		"it):\n"
-		"  --pin=POLICY       " GMB_PIN_ACCEPTED " (default none)\n"
-		"  --membind=POLICY   " GMB_MEMBIND_ACCEPTED " (default none)\n"
-		"  -h, --help         this text\n\n"
-		"Google Benchmark's flags pass through to every configuration, "
-		"among them:\n"
-		"  --benchmark_filter=<regex>          which benchmarks to run\n"
-		"  --benchmark_repetitions=<n>         default " RUN_REPETITIONS
-		" here; medians are reported\n"
-		"  --benchmark_min_time=<seconds>      per repetition (default "
-		"0.5)\n"
-		"  --benchmark_min_warmup_time=<seconds>\n"
-		"  --benchmark_enable_random_interleaving={true|false}\n"
-		"  --benchmark_report_aggregates_only={true|false}\n"
-		"  --benchmark_display_aggregates_only={true|false}\n"
-		"  --benchmark_format=<console|json|csv>   what is printed\n"
-		"  --benchmark_color={auto|true|false}\n"
-		"  --benchmark_counters_tabular={true|false}\n"
-		"  --benchmark_context=<key>=<value>,...\n"
-		"  --benchmark_time_unit={ns|us|ms|s}\n"
-		"  --benchmark_perf_counters=<counter>,...\n"
-		"  --v=<verbosity>\n"
-		"--benchmark_out and --benchmark_out_format are set by run "
-		"(use --out);\n--benchmark_list_tests is gomem-bench list.\n\n"
-		"The environment configures gomem as it configures Go: GOGC, "
-		"GOMEMLIMIT,\nGODEBUG=gctrace=1; the settings flags override "
-		"the first two.\n", GMB_RSS_INTERVAL_MS);
-}
-
-/* ---- parsing ------------------------------------------------------------ */
-
-/* A flag run owns or refuses: 0 to pass it on, else an exit status. */
-static int run_check_benchmark_flag(gmb_run_opts *o, const char *arg)
-{
-	if (gmb_flag_is(arg, "benchmark_out") ||
-	    gmb_flag_is(arg, "benchmark_out_format"))
-		return gmb_usage_error("run", "%s is set by run itself (JSON to "
-				       "DIR/" GMB_RESULTS_BENCH "); use --out "
-				       "DIR", arg);
-	if (gmb_flag_is(arg, "benchmark_list_tests"))
-		return gmb_usage_error("run", "%s: to list the benchmarks, use "
-				       "gomem-bench list", arg);
-	if (gmb_flag_is(arg, "benchmark_repetitions"))
-		o->have_repetitions = true;
-	return 0;
-}
-
-/* The value of flag `name` at argv[*i]: "--name=V", or "--name V" (then
- * *i moves past V).  NULL after a message when there is none. */
-static const char *run_value(int argc, char **argv, int *i, const char *name)
-{
-	const char *arg = argv[*i], *eq = strchr(arg, '=');
-	const char *v = eq != NULL ? eq + 1
-		      : *i + 1 < argc ? argv[++*i] : NULL;
-	if (v == NULL || *v == '\0') {
-		gmb_usage_error("run", "--%s needs a value", name);
-		return NULL;
-	}
-	return v;
-}
-
-/* --pin, --membind and the internal child flags: 1 when `arg` was one
- * of them and parsed, 0 when not one, else -(exit status). */
-static int run_parse_placement(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	const char *arg = argv[*i], *v;
-	if (gmb_flag_is(arg, "pin")) {
-		if ((v = run_value(argc, argv, i, "pin")) == NULL)
-			return -GMB_EXIT_USAGE;
-		if (o->have_pin || gmb_pin_parse(v, &o->pin) != 0)
-			return -gmb_usage_error("run", "--pin=%s: %s; --pin takes "
-						"one of " GMB_PIN_ACCEPTED, v,
-						o->have_pin ? "given twice"
-							    : "not a policy");
-		o->have_pin = true;
-		return 1;
-	}
-	if (gmb_flag_is(arg, "membind")) {
-		if ((v = run_value(argc, argv, i, "membind")) == NULL)
-			return -GMB_EXIT_USAGE;
-		if (o->have_membind || gmb_membind_parse(v, &o->membind) != 0)
-			return -gmb_usage_error(
-				"run", "--membind=%s: %s; --membind takes one "
-				"of " GMB_MEMBIND_ACCEPTED, v,
-				o->have_membind ? "given twice" : "not a policy");
-		o->have_membind = true;
-		return 1;
-	}
-	return 0;
-}
-
-/* The internal flags of a child: 1, 0 (not one), or -(exit status). */
-static int run_parse_child(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	const char *arg = argv[*i];
-	if (gmb_flag_is(arg, GMB_CHILD_CONFIG)) {
-		const char *eq = strchr(arg, '=');
-		o->child_config = eq != NULL ? eq + 1 : ""; /* "" = as given */
-		return 1;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_OUT)) {
-		o->child_out = run_value(argc, argv, i, GMB_CHILD_OUT);
-		return o->child_out != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_CYCLES)) {
-		o->child_cycles = run_value(argc, argv, i, GMB_CHILD_CYCLES);
-		return o->child_cycles != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_MMU)) {
-		o->child_mmu = run_value(argc, argv, i, GMB_CHILD_MMU);
-		return o->child_mmu != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_PAUSES)) {
-		o->child_pauses = run_value(argc, argv, i, GMB_CHILD_PAUSES);
-		return o->child_pauses != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_RSS)) {
-		o->child_rss = run_value(argc, argv, i, GMB_CHILD_RSS);
-		return o->child_rss != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_PROGRESS)) {
-		const char *v = run_value(argc, argv, i, GMB_CHILD_PROGRESS);
-		if (v == NULL)
-			return -GMB_EXIT_USAGE;
-		if (sscanf(v, "%u/%u", &o->child_config_no,
-			   &o->child_configs) != 2)
-			return -gmb_usage_error("run", "--%s=%s: not c/C",
-						GMB_CHILD_PROGRESS, v);
-		return 1;
-	}
-	if (gmb_flag_is(arg, GMB_CHILD_SLOTS)) {
-		const char *v = run_value(argc, argv, i, GMB_CHILD_SLOTS);
-		if (v == NULL)
-			return -GMB_EXIT_USAGE;
-		o->child_slots = (unsigned)strtoul(v, NULL, 10);
-		return 1;
-	}
-	return 0;
-}
-
-/* The settings lists: 1, 0 (not one), or -(exit status). */
-static int run_parse_settings(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	char err[600];
-	const char *arg = argv[*i], *value = NULL;
-	if (!gmb_settings_is_flag(arg))
-		return 0;
-	if (strchr(arg, '=') == NULL && *i + 1 < argc)
-		value = argv[++*i];
-	if (gmb_settings_parse(&o->settings, arg, value, err, sizeof err) != 0)
-		return -gmb_usage_error("run", "%s", err);
-	return 1;
-}
-
-/* The sweep's word, --workload and --rss-interval: 1, 0 (not one), or
- * -(exit status). */
-static int run_parse_sweep(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	const char *arg = argv[*i], *v;
-	gmb_sweep sw;
-	char *end;
-	if (arg[0] != '-' && gmb_sweep_parse(arg, &sw) == 0) {
-		if (o->sweep != GMB_SWEEP_NONE)
-			return -gmb_usage_error("run", "'%s': a run is one sweep "
-						"(%s was given already)", arg,
-						gmb_sweep_name(o->sweep));
-		o->sweep = sw;
-		return 1;
-	}
-	if (gmb_flag_is(arg, "workload")) {
-		if ((v = run_value(argc, argv, i, "workload")) == NULL)
-			return -GMB_EXIT_USAGE;
-		o->workload = v;
-		return 1;
-	}
-	if (!gmb_flag_is(arg, "rss-interval"))
-		return 0;
-	if ((v = run_value(argc, argv, i, "rss-interval")) == NULL)
-		return -GMB_EXIT_USAGE;
-	unsigned long ms = strtoul(v, &end, 10);
-	if (*end != '\0' || v[0] == '-' || ms > 60000 || o->have_rss_interval)
-		return -gmb_usage_error("run", "--rss-interval=%s: %s; it takes "
-					"milliseconds, 0 (off) to 60000", v,
-					o->have_rss_interval ? "given twice"
-							     : "not a number");
-	o->rss_interval_ms = (unsigned)ms;
-	o->have_rss_interval = true;
-	return 1;
-}
-
-/* --out, --name and --runtime: 1, 0 (not one), or -(exit status). */
-static int run_parse_dir(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	if (gmb_flag_is(argv[*i], "runtime")) {
-		char err[400];
-		const char *v = run_value(argc, argv, i, "runtime");
-		if (v == NULL)
-			return -GMB_EXIT_USAGE;
-		if (o->have_runtimes)
-			return -gmb_usage_error("run", "--runtime is given twice");
-		if (gmb_runtimes_parse(v, &o->runtimes, err, sizeof err) != 0)
-			return -gmb_usage_error("run", "%s", err);
-		o->have_runtimes = true;
-		return 1;
-	}
-	if (gmb_flag_is(argv[*i], "out")) {
-		o->out = run_value(argc, argv, i, "out");
-		return o->out != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	if (gmb_flag_is(argv[*i], "name")) {
-		o->name = run_value(argc, argv, i, "name");
-		return o->name != NULL ? 1 : -GMB_EXIT_USAGE;
-	}
-	return 0;
-}
-
-/* Parse argv[*i] (and its value); 0 or an exit status. */
-static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
-{
-	static int (*const parsers[])(gmb_run_opts *, int, char **, int *) = {
-		run_parse_dir, run_parse_settings, run_parse_placement,
-		run_parse_child, run_parse_sweep,
-	};
-	const char *arg = argv[*i];
-	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-		o->help = true;
-		return 0;
-	}
-	for (size_t p = 0; p < sizeof parsers / sizeof *parsers; p++) {
-		int rc = parsers[p](o, argc, argv, i);
-		if (rc != 0)
-			return rc > 0 ? 0 : -rc;
-	}
-	if (gmb_flag_is_benchmark(arg)) {
-		int rc = run_check_benchmark_flag(o, arg);
-		if (rc == 0)
-			o->bench[o->nbench++] = argv[*i];
-		return rc;
-	}
-	return gmb_usage_error("run", "unknown %s '%s'; run accepts "
-			       "gogc_sweep or memlimit_sweep (and --workload), "
-			       "--out, --name, --gogc, --memlimit, --collector, "
-			       "--procs, --threads, --runtime, --pin, --membind, "
-			       "--rss-interval, --help and Google Benchmark's "
-			       "--benchmark_* flags (gomem-bench run --help "
-			       "says more)",
-			       arg[0] == '-' ? "flag" : "argument", arg);
-}
-
-static int run_parse(gmb_run_opts *o, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		int rc = run_parse_one(o, argc, argv, &i);
-		if (rc != 0)
-			return rc;
-	}
-	if (o->out != NULL && o->name != NULL)
-		return gmb_usage_error("run", "--out and --name both say where "
-				       "to write; give one");
-	if (o->child_config == NULL && !o->have_rss_interval)
-		o->rss_interval_ms = o->settings.nmemlimit > 0 ||
-					     o->sweep == GMB_SWEEP_MEMLIMIT
-				     ? GMB_RSS_INTERVAL_MS : 0;
-	return 0;
-}
 
 /* ---- planning: everything that can refuse before anything is written ---- */
 
@@ -469,6 +165,22 @@ static int run_plan_sweep(gmb_run_opts *o, run_plan *p)
 	return 0;
 }
 
+/* --every-config-filter's groups (with more than one configuration: with
+ * one, its only child runs them all); the instances a child runs.  0 or
+ * an exit status. */
+static int run_plan_split(const gmb_run_opts *o, run_plan *p)
+{
+	char err[1024];
+	bool any_threads = o->settings.nthreads > 0;
+	p->per_config = gmb_sweep_count(p->sweep_workload, any_threads);
+	if (o->every_config == NULL || p->n < 2)
+		return 0;
+	if (gmb_split_plan(o->every_config, any_threads, &p->split, err,
+			   sizeof err) != 0)
+		return gmb_usage_error("run", "%s", err);
+	return 0;
+}
+
 /* Check the flags with Google Benchmark and that the filter matches;
  * derive each configuration's first collector slot.  0 or an exit status. */
 static int run_plan_benchmarks(gmb_run_opts *o, run_plan *p)
@@ -488,7 +200,7 @@ static int run_plan_benchmarks(gmb_run_opts *o, run_plan *p)
 	for (size_t i = 0; i < p->n; i++)
 		p->lib_base[i] = p->configs[i].threads > 0
 			? (unsigned)p->configs[i].threads : p->registered_max;
-	return 0;
+	return run_plan_split(o, p);
 }
 
 /* This machine's topology, and whether it can place as asked. */
@@ -509,14 +221,15 @@ static void run_plan_free(run_plan *p)
 	free(p->configs);
 	free(p->lib_base);
 	free(p->status);
+	gmb_split_free(&p->split);
 	if (p->topo != NULL)
 		hwloc_topology_destroy(p->topo);
 }
 
 /* ---- the children ---------------------------------------------------------- */
 
-/* The per-configuration files of configuration i (run_config); a NULL
- * file is not written. */
+/* The files of one child (run_add_files); a NULL file is not
+ * written. */
 typedef struct run_files {
 	const char *json, *cycles, *mmu, *rss, *pauses;
 } run_files;
@@ -541,16 +254,76 @@ static int run_csv_flags(const gmb_run_opts *o, const run_files *f,
 	return n;
 }
 
-/* Start this program on configuration i, writing its files f; its pid,
- * or -1 after a message. */
-static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
-		       const run_files *f)
+/* One child's work: configuration i, the group g of its benchmarks,
+ * round `round` (-1 outside an interleaved run) of `rounds`. */
+typedef struct run_job {
+	size_t i;
+	run_group g;
+	int round, rounds;
+} run_job;
+
+/* The instances group g runs, as a child counts them. */
+static size_t run_group_size(const run_plan *p, run_group g)
 {
-	static char reps[] = "--benchmark_repetitions=" RUN_REPETITIONS;
+	return g == RUN_GROUP_ONCE ? p->split.nonce
+	     : g == RUN_GROUP_EVERY ? p->split.nevery : p->per_config;
+}
+
+/* The groups configuration i runs, in order, into g; how many. */
+static size_t run_groups(const run_plan *p, size_t i, run_group g[2])
+{
+	size_t n = 0;
+	if (p->split.every == NULL) {
+		g[n++] = RUN_GROUP_ALL;
+		return n;
+	}
+	if (i == 0 && p->split.once != NULL)
+		g[n++] = RUN_GROUP_ONCE;
+	g[n++] = RUN_GROUP_EVERY;
+	return n;
+}
+
+/* o for group g: with a split, the group's filter after the Google
+ * Benchmark flags (the last filter wins), in *copy, whose flags go to
+ * bench (room for o->nbench + 1). */
+static const gmb_run_opts *run_group_opts(const gmb_run_opts *o,
+					  const run_plan *p, run_group g,
+					  gmb_run_opts *copy, char **bench)
+{
+	char *filter = g == RUN_GROUP_ONCE ? p->split.once
+		     : g == RUN_GROUP_EVERY ? p->split.every : NULL;
+	if (filter == NULL)
+		return o;
+	*copy = *o;
+	for (int k = 0; k < o->nbench; k++)
+		bench[k] = o->bench[k];
+	bench[o->nbench] = filter;
+	copy->bench = bench;
+	copy->nbench = o->nbench + 1;
+	return copy;
+}
+
+static uint64_t run_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Start this program on job j, writing its files f; its pid, or -1 after
+ * a message. */
+static pid_t run_spawn(const gmb_run_opts *go, const run_plan *p,
+		       const run_job *j, const run_files *f)
+{
+	static char reps[] = "--benchmark_repetitions=" GMB_RUN_REPETITIONS;
 	static char one[] = "--benchmark_repetitions=1";
 	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], slots[48], pin[32],
-		mem[32], prog[64], label[GMB_CONFIG_TEXT_MAX], csv[5][4400];
+		mem[32], prog[128], label[GMB_CONFIG_TEXT_MAX], csv[5][4400];
+	char *bench[go->nbench + 1];
+	gmb_run_opts copy;
+	const gmb_run_opts *o = run_group_opts(go, p, j->g, &copy, bench);
 	char *argv[o->nbench + 18];
+	size_t i = j->i, size = run_group_size(p, j->g);
 	int n = 0;
 
 	gmb_config_format(&p->configs[i], label, sizeof label);
@@ -559,8 +332,10 @@ static pid_t run_spawn(const gmb_run_opts *o, const run_plan *p, size_t i,
 	snprintf(slots, sizeof slots, "--" GMB_CHILD_SLOTS "=%u", p->lib_base[i]);
 	snprintf(pin, sizeof pin, "--pin=%s", gmb_pin_name(o->pin));
 	snprintf(mem, sizeof mem, "--membind=%s", gmb_membind_name(o->membind));
-	snprintf(prog, sizeof prog, "--" GMB_CHILD_PROGRESS "=%zu/%zu", i + 1,
-		 p->n);
+	snprintf(prog, sizeof prog, "--" GMB_CHILD_PROGRESS "=%zu/%zu:%zu:%zu:"
+		 "%llu", i + 1, p->n, p->started,
+		 p->total > p->started + size ? p->total - p->started - size : 0,
+		 (unsigned long long)p->t0_ns);
 	char *fixed[] = {(char *)gmb_argv0, "run", cfg, out, slots, pin, mem,
 			 prog};
 	for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
@@ -628,9 +403,11 @@ static int run_judge(const run_plan *p, size_t i, int status)
 
 /* cycles/<settings>.csv: the configuration's label cut to the settings
  * given on the command line (or to gogc when none was), so that the file
- * names, which plot uses as titles, say what differs. */
+ * names, which plot uses as titles, say what differs.  The rest of a
+ * split goes to cycles-once/, which plot leaves alone: the logs it draws
+ * side by side then hold the same benchmarks. */
 static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
-			    char *buf, size_t n)
+			    run_group g, char *buf, size_t n)
 {
 	const gmb_settings *s = &o->settings;
 	gmb_config shown = *c;
@@ -643,7 +420,8 @@ static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
 		shown.set = GMB_SET_GOGC;
 	char label[GMB_CONFIG_TEXT_MAX];
 	gmb_config_format(&shown, label, sizeof label);
-	snprintf(buf, n, "cycles/%s.csv", label);
+	snprintf(buf, n, "%s/%s.csv",
+		 g == RUN_GROUP_ONCE ? "cycles-once" : "cycles", label);
 }
 
 /* The parts of the run, as they are written (run_merge reads them). */
@@ -668,84 +446,153 @@ static void run_part_add(run_parts *rp, const gmb_results_part *part,
 	rp->pauses[rp->n++] = pauses;
 }
 
-/* Add configuration i's files (round `round`; -1 outside an interleaved
- * run) to the results: its JSON, and in its first round its cycle log and
- * its CSV parts.  false after a message. */
-static bool run_add_files(const gmb_run_opts *o, const run_plan *p, size_t i,
-			  int round, char *cycles, size_t clen, run_files *f)
+/* Add job j's files to the results: its JSON, and in its first round its
+ * cycle log and its CSV parts (named config-I.* for the every-config
+ * group or all, config-I.once.* for the rest).  false after a message. */
+static bool run_add_files(const gmb_run_opts *o, run_plan *p,
+			  const run_job *j, char *cycles, size_t clen,
+			  run_files *f)
 {
+	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
 	char name[96];
 	*f = (run_files){0};
 	cycles[0] = '\0';
-	if (round > 0) {
-		snprintf(name, sizeof name, "config-%zu.r%d.json", i, round);
+	if (j->round > 0) {
+		snprintf(name, sizeof name, "config-%zu%s.r%d.json", j->i, sfx,
+			 j->round);
 		return (f->json = gmb_results_add(name)) != NULL;
 	}
-	snprintf(name, sizeof name, "config-%zu.json", i);
-	run_cycles_name(o, &p->configs[i], cycles, clen);
+	snprintf(name, sizeof name, "config-%zu%s.json", j->i, sfx);
+	run_cycles_name(o, &p->configs[j->i], j->g, cycles, clen);
 	if ((f->json = gmb_results_add(name)) == NULL ||
 	    (f->cycles = gmb_results_add(cycles)) == NULL)
 		return false;
-	snprintf(name, sizeof name, "config-%zu.mmu.csv", i);
+	snprintf(name, sizeof name, "config-%zu%s.mmu.csv", j->i, sfx);
 	if ((f->mmu = gmb_results_add(name)) == NULL)
 		return false;
-	snprintf(name, sizeof name, "config-%zu.pauses.csv", i);
+	snprintf(name, sizeof name, "config-%zu%s.pauses.csv", j->i, sfx);
 	if ((f->pauses = gmb_results_add(name)) == NULL)
 		return false;
-	snprintf(name, sizeof name, "config-%zu.rss.csv", i);
-	return o->rss_interval_ms == 0 || (f->rss = gmb_results_add(name));
+	snprintf(name, sizeof name, "config-%zu%s.rss.csv", j->i, sfx);
+	if (o->rss_interval_ms > 0 && (f->rss = gmb_results_add(name)) == NULL)
+		return false;
+	if (j->g != RUN_GROUP_ALL && j->i == 0) { /* run_fold's */
+		p->fold[0][j->g == RUN_GROUP_EVERY] = f->mmu;
+		p->fold[1][j->g == RUN_GROUP_EVERY] = f->rss;
+	}
+	return true;
 }
 
-/* Run gomem under configuration i (round `round`); 0 or 1 (see
- * run_judge), or -(exit status). */
-static int run_config(const gmb_run_opts *o, run_plan *p, size_t i,
-		      int round, int rounds, run_parts *rp)
+/* Run gomem on job j; 0 or 1 (see run_judge), or -(exit status). */
+static int run_config(const gmb_run_opts *o, run_plan *p, const run_job *j,
+		      run_parts *rp)
 {
+	static const char *const what[] = {
+		[RUN_GROUP_ALL] = "",
+		[RUN_GROUP_ONCE] = ", the benchmarks run under it alone",
+		[RUN_GROUP_EVERY] = ", the benchmarks run under every one",
+	};
 	char cycles[GMB_CONFIG_TEXT_MAX + 16];
+	size_t i = j->i;
 	run_files f;
-	if (!run_add_files(o, p, i, round, cycles, sizeof cycles, &f))
+	if (!run_add_files(o, p, j, cycles, sizeof cycles, &f))
 		return -GMB_EXIT_FAIL;
 	run_part_add(rp, &(gmb_results_part){f.json, (int)i, rp->labels[i],
-					     "gomem", round, rounds},
+					     "gomem", j->round, j->rounds},
 		     f.pauses);
-	if (p->n > 1 || round >= 0)
-		printf("%s== configuration %zu of %zu: %s%s ==\n",
-		       i || round > 0 ? "\n" : "", i + 1, p->n, rp->labels[i],
-		       round >= 0 ? ", gomem" : "");
-	pid_t pid = run_spawn(o, p, i, &f);
+	if (p->n > 1 || j->round >= 0)
+		printf("%s== configuration %zu of %zu: %s%s%s ==\n",
+		       p->started > 0 ? "\n" : "", i + 1, p->n, rp->labels[i],
+		       j->round >= 0 ? ", gomem" : "", what[j->g]);
+	pid_t pid = run_spawn(o, p, j, &f);
 	if (pid < 0)
 		return -GMB_EXIT_FAIL;
+	p->started += run_group_size(p, j->g);
 	int st = run_judge(p, i, run_wait(pid));
-	if (st < 0 || round <= 0 || p->status[i] == 0)
+	if (st < 0 || p->status[i] == 0)
 		p->status[i] = st;
 	if (f.cycles != NULL && !gmb_cycles_any(f.cycles)) /* no cycle: no log */
 		gmb_results_drop(cycles);
 	return st;
 }
 
-/* Run peer rt under configuration i in round `round`; 0, or 1 when a
- * benchmark of it failed (a peer that failed outright is left out). */
-static int run_peer_config(const gmb_run_opts *o, size_t i, gmb_runtime rt,
-			   int round, int rounds, const run_plan *p,
-			   run_parts *rp)
+/* Run peer rt on job j (of an interleaved run); 0, or 1 when a benchmark
+ * of it failed (a peer that failed outright is left out). */
+static int run_peer_config(const gmb_run_opts *go, const run_plan *p,
+			   gmb_runtime rt, const run_job *j, run_parts *rp)
 {
-	char name[128];
+	char name[128], *bench[go->nbench + 1];
+	gmb_run_opts copy;
+	const gmb_run_opts *o = run_group_opts(go, p, j->g, &copy, bench);
 	const char *rtn = gmb_runtime_get(rt)->name, *json, *pauses = NULL;
-	snprintf(name, sizeof name, "peer-%s-%zu.r%d.json", rtn, i, round);
+	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
+	snprintf(name, sizeof name, "peer-%s-%zu%s.r%d.json", rtn, j->i, sfx,
+		 j->round);
 	if ((json = gmb_results_add(name)) == NULL)
 		return -GMB_EXIT_FAIL;
-	snprintf(name, sizeof name, "peer-%s-%zu.pauses.csv", rtn, i);
-	if (round == 0 && (pauses = gmb_results_add(name)) == NULL)
+	snprintf(name, sizeof name, "peer-%s-%zu%s.pauses.csv", rtn, j->i, sfx);
+	if (j->round == 0 && (pauses = gmb_results_add(name)) == NULL)
 		return -GMB_EXIT_FAIL;
-	run_part_add(rp, &(gmb_results_part){json, (int)i, rp->labels[i], rtn,
-					     round, rounds},
+	run_part_add(rp, &(gmb_results_part){json, (int)j->i, rp->labels[j->i],
+					     rtn, j->round, j->rounds},
 		     pauses);
-	int rc = gmb_run_peer(o, &p->configs[i], rt, rp->labels[i], json,
-			      pauses);
+	int rc = gmb_run_peer(o, &p->configs[j->i], rt, rp->labels[j->i],
+			      json, pauses);
+	struct stat sb;
+	if (rc >= 0 && stat(json, &sb) == 0 && sb.st_size == 0) {
+		/* Google Benchmark matched nothing and wrote nothing: the
+		 * peer has none of these benchmarks (the malloc peers run
+		 * only alloc_*).  Missing, the part is left out. */
+		unlink(json);
+		if (j->round <= 0)
+			fprintf(stderr, "gomem-bench run: %s has none of the "
+				"benchmarks of configuration %s%s; nothing "
+				"of it is kept\n", rtn, rp->labels[j->i],
+				j->g == RUN_GROUP_ONCE ? " run under it alone"
+				: j->g == RUN_GROUP_EVERY
+					? " run under every configuration" : "");
+	}
 	return rc == 1 ? GMB_EXIT_FAIL : 0;
 }
 
 /* ---- writing the results ------------------------------------------------- */
+
+/* Append the part `from` (missing: empty) to `to`, then drop it.  0 or
+ * 1 after a message. */
+static int run_fold_part(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	size_t k;
+	int rc = 0;
+	FILE *in = fopen(from, "r"), *out = in != NULL ? fopen(to, "a") : NULL;
+	if (in != NULL && out == NULL)
+		rc = GMB_EXIT_FAIL;
+	while (out != NULL && (k = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, k, out) != k)
+			rc = GMB_EXIT_FAIL;
+	if (in != NULL && ferror(in))
+		rc = GMB_EXIT_FAIL;
+	if (out != NULL && fclose(out) != 0)
+		rc = GMB_EXIT_FAIL;
+	if (in != NULL)
+		fclose(in);
+	if (rc != 0)
+		fprintf(stderr, "gomem-bench run: cannot add %s to %s: %s\n",
+			from, to, strerror(errno));
+	gmb_results_drop(strrchr(from, '/') + 1);
+	return rc;
+}
+
+/* With a split, the rest's MMU and RSS parts go into configuration 0's
+ * (whose index leads their rows in mmu.csv and rss.csv).  0 or 1. */
+static int run_fold(const run_plan *p)
+{
+	int rc = 0;
+	for (size_t kind = 0; kind < 2; kind++)
+		if (p->fold[kind][0] != NULL && p->fold[kind][1] != NULL)
+			rc |= run_fold_part(p->fold[kind][0], p->fold[kind][1]);
+	return rc;
+}
 
 /* bench.json out of the parts, which are then dropped; then mmu.csv,
  * rss.csv and pauses.csv out of theirs.  0 or 1. */
@@ -772,6 +619,8 @@ static int run_merge(const gmb_run_opts *o, const run_plan *p,
 		if (rp->pauses[k] != NULL)
 			gmb_results_drop(strrchr(rp->pauses[k], '/') + 1);
 	}
+	if (run_fold(p) != 0)
+		return GMB_EXIT_FAIL;
 	int rc = gmb_results_merge_parts(p->n, "mmu", GMB_RESULTS_MMU,
 					 GMB_MMU_HEADER) ? GMB_EXIT_FAIL : 0;
 	if (rc == 0 && o->rss_interval_ms > 0)
@@ -799,7 +648,7 @@ static int run_write_context(const gmb_run_opts *o, const run_plan *p,
 		.runtimes = o->have_runtimes ? &o->runtimes : NULL,
 		.skips = o->skips, .nskips = o->nskips,
 		.rounds = gmb_run_interleaved(o)
-			? gmb_run_rounds(o, RUN_REPETITIONS) : 0,
+			? gmb_run_rounds(o, GMB_RUN_REPETITIONS) : 0,
 	};
 	if (path == NULL)
 		return GMB_EXIT_FAIL;
@@ -810,32 +659,55 @@ static int run_write_context(const gmb_run_opts *o, const run_plan *p,
 	return 0;
 }
 
+/* Configuration i in round r (-1 outside an interleaved run) of
+ * `rounds`: each runtime of `order` (gomem alone when not interleaved)
+ * on each group of its benchmarks.  0, or an exit status; *failed counts
+ * the runs with a failing benchmark. */
+static int run_one_config(const gmb_run_opts *o, run_plan *p, size_t i,
+			  int r, int rounds, const gmb_runtime *order,
+			  run_parts *rp, int *failed)
+{
+	run_group g[2];
+	size_t ng = run_groups(p, i, g);
+	for (size_t k = 0; k < (r >= 0 ? o->runtimes.n : 1); k++) {
+		for (size_t n = 0; n < ng; n++) {
+			run_job j = {.i = i, .g = g[n], .round = r,
+				     .rounds = rounds};
+			int rc = r < 0 || order[k] == GMB_RT_GOMEM
+				? run_config(o, p, &j, rp)
+				: run_peer_config(o, p, order[k], &j, rp);
+			if (rc < 0)
+				return -rc;
+			*failed += rc == GMB_EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
 /* Every configuration once (gomem alone), or every round of an
  * interleaved run: round r runs each configuration's runtimes in the
- * list's order rotated by r.  0, or an exit status; *failed counts the
- * runs with a failing benchmark. */
+ * list's order rotated by r.  0, or an exit status. */
 static int run_all(const gmb_run_opts *o, run_plan *p, run_parts *rp,
 		   int *failed)
 {
 	bool inter = gmb_run_interleaved(o);
-	size_t rounds = inter ? gmb_run_rounds(o, RUN_REPETITIONS) : 1;
+	size_t rounds = inter ? gmb_run_rounds(o, GMB_RUN_REPETITIONS) : 1;
 	gmb_runtime order[GMB_RT_COUNT];
+	run_group g[2];
+	for (size_t i = 0; i < p->n; i++) /* the progress lines' N */
+		for (size_t n = 0, ng = run_groups(p, i, g); n < ng; n++)
+			p->total += rounds * run_group_size(p, g[n]);
+	p->t0_ns = run_now_ns();
 	for (size_t r = 0; r < rounds; r++) {
 		gmb_runtimes_rotate(&o->runtimes, r, order);
 		if (inter)
 			printf("%s=== round %zu of %zu ===\n", r ? "\n" : "",
 			       r + 1, rounds);
 		for (size_t i = 0; i < p->n; i++) {
-			for (size_t k = 0; k < (inter ? o->runtimes.n : 1); k++) {
-				int rc = !inter || order[k] == GMB_RT_GOMEM
-					? run_config(o, p, i, inter ? (int)r : -1,
-						     (int)rounds, rp)
-					: run_peer_config(o, i, order[k], (int)r,
-							  (int)rounds, p, rp);
-				if (rc < 0)
-					return -rc;
-				*failed += rc == GMB_EXIT_FAIL;
-			}
+			int rc = run_one_config(o, p, i, inter ? (int)r : -1,
+						(int)rounds, order, rp, failed);
+			if (rc != 0)
+				return rc;
 		}
 	}
 	return 0;
@@ -879,11 +751,11 @@ int gmb_cmd_run(int argc, char **argv)
 	gmb_run_opts o = {.bench = bench};
 	run_plan p = {0};
 
-	int rc = run_parse(&o, argc, argv);
+	int rc = gmb_run_parse(&o, argc, argv);
 	if (rc != 0)
 		return rc;
 	if (o.help) {
-		run_usage(stdout);
+		gmb_run_usage(stdout);
 		return GMB_EXIT_OK;
 	}
 	if (o.child_config != NULL)

@@ -1,13 +1,18 @@
 /*
- * run.h — the options of `gomem-bench run`, shared by its two halves:
- * run.c (the command: parse, expand the settings, run each configuration
- * in a child process, merge, write the results) and run_child.c (one
- * configuration, in a fresh process).
+ * run.h — the options of `gomem-bench run`, shared by its parts:
+ * run_cmdline.c (the command line: --help and parsing), run.c (the
+ * command: expand the settings, run each configuration in a child
+ * process, merge, write the results), run_child.c (one configuration, in
+ * a fresh process), run_peers.c (the peers of --runtime) and sweep.c
+ * (which benchmarks each configuration runs: the sweeps and
+ * --every-config-filter).
  */
 #ifndef GOMEM_HARNESS_RUN_H
 #define GOMEM_HARNESS_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "harness/peers.h"
 #include "harness/settings.h"
@@ -19,10 +24,17 @@
 #define GMB_CHILD_OUT "child-out"       /* where its JSON goes */
 #define GMB_CHILD_SLOTS "child-slots"   /* the collector's first slot */
 #define GMB_CHILD_CYCLES "child-cycles" /* where its per-cycle CSV goes */
-#define GMB_CHILD_PROGRESS "child-progress" /* "c/C": configuration c of C */
+/* "c/C:B:A:T": configuration c of C; B benchmark instances of the run
+ * come before this child's, A after them; the run started at T ns on
+ * CLOCK_MONOTONIC (which every process of the machine shares). */
+#define GMB_CHILD_PROGRESS "child-progress"
 #define GMB_CHILD_MMU "child-mmu"       /* where its MMU curves go */
 #define GMB_CHILD_RSS "child-rss"       /* where its RSS samples go */
 #define GMB_CHILD_PAUSES "child-pauses" /* where its pauses go */
+
+/* 5 repetitions: enough for a median that one noisy repetition cannot
+ * move, few enough to keep a full run around a minute. */
+#define GMB_RUN_REPETITIONS "5"
 
 /* The results files the children's parts are merged into (results.h). */
 #define GMB_RESULTS_MMU "mmu.csv"
@@ -64,6 +76,7 @@ typedef struct gmb_run_opts {
 	const char *workload;     /* --workload: the sweep's */
 	unsigned rss_interval_ms; /* 0: no RSS sampling */
 	bool have_rss_interval;
+	const char *every_config; /* --every-config-filter, or NULL */
 	gmb_runtime_list runtimes; /* --runtime, resolved: those that run */
 	bool have_runtimes;
 	char (*skips)[GMB_SKIP_LEN]; /* the peers skipped, a line each */
@@ -77,7 +90,29 @@ typedef struct gmb_run_opts {
 	const char *child_pauses; /* NULL: no pause list */
 	unsigned child_slots;
 	unsigned child_config_no, child_configs; /* for progress; 0: unknown */
+	size_t child_before, child_after; /* the run's instances around it */
+	uint64_t child_t0_ns;     /* the run's start, CLOCK_MONOTONIC */
 } gmb_run_opts;
+
+/* ---- the command line (run_cmdline.c) ------------------------------------ */
+
+/* Parse run's argv (argv[0] = "run") into o, whose `bench` has room for
+ * argc + 2 flags.  0, or an exit status after a message (2: a flag that
+ * is unknown, malformed, given twice, or that contradicts another).
+ * Values are checked here as far as they can be without the benchmarks:
+ * --every-config-filter must compile. */
+int gmb_run_parse(gmb_run_opts *o, int argc, char **argv);
+/* run --help. */
+void gmb_run_usage(FILE *out);
+
+/* One progress line, as a child prints it when a benchmark instance
+ * finishes: "[config c/C] [i/N] NAME … ETA m:ss\n" ("[config c/C] " only
+ * when nconfigs > 1), where i = `done` instances of the whole run are
+ * finished of `total`, and the ETA is the time left at the mean time per
+ * finished instance so far (`elapsed_s` since the run started). */
+void gmb_run_progress_format(char *buf, size_t len, unsigned config,
+			     unsigned nconfigs, size_t done, size_t total,
+			     double elapsed_s, const char *name);
 
 /* Run the configuration o->child_config; the exit status: 0, 1 when a
  * benchmark failed (its JSON is still written), 2 for a configuration
@@ -100,6 +135,37 @@ const char *gmb_sweep_name(gmb_sweep s); /* NULL for GMB_SWEEP_NONE */
 int gmb_sweep_settings(gmb_run_opts *o, char *err, size_t errlen);
 int gmb_sweep_filter(const char *workload, bool any_threads, char *buf,
 		     size_t len);
+/* How many instances each configuration runs: those of `workload` (NULL:
+ * every workload) that the filter in force matches, with any_threads
+ * counted without "/threads:N" (--threads gives each family one count). */
+size_t gmb_sweep_count(const char *workload, bool any_threads);
+
+/* --every-config-filter=REGEX: with several configurations, only the
+ * benchmarks REGEX matches run under every configuration; the others that
+ * --benchmark_filter selects run once, under the first configuration, in
+ * a process of their own (so that what runs under every configuration
+ * runs alike under each, in a fresh process, and its cycle logs compare
+ * like with like).  REGEX is a POSIX extended regular expression searched
+ * in each name as `gomem-bench list` shows it; a leading '-' selects the
+ * names it does not match, as --benchmark_filter's does. */
+#define GMB_EVERY_CONFIG_ACCEPTED "a POSIX extended regular expression " \
+	"over the benchmark names (gomem-bench list shows them), with a " \
+	"leading '-' for the names it does not match"
+/* 0 when REGEX compiles, else -1 with a message naming the flag, the
+ * value and what is accepted. */
+int gmb_every_config_check(const char *regex, char *err, size_t errlen);
+/* The two groups, from the instances the filter in force matches. */
+typedef struct gmb_split {
+	char *every;   /* "--benchmark_filter=^(...)$" of the every-config
+			* group (malloc'd) */
+	char *once;    /* of the rest; NULL when there is no rest */
+	size_t nevery, nonce; /* their instances (counted as gmb_sweep_count) */
+} gmb_split;
+/* Split by REGEX; 0, or -1 with a message when REGEX matches none of the
+ * instances.  gmb_split_free releases the filters. */
+int gmb_split_plan(const char *regex, bool any_threads, gmb_split *s,
+		   char *err, size_t errlen);
+void gmb_split_free(gmb_split *s);
 
 /* ---- the peers (run_peers.c) ------------------------------------------ */
 

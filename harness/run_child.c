@@ -14,9 +14,11 @@
  * 5. gm_config_default, overridden by the configuration; gm_init.
  * 6. Log every collection cycle to --child-cycles (cycles.c); record the
  *    configuration in Google Benchmark's context; run, printing to stderr
- *    "[config c/C] [i/N] NAME … ETA m:ss" as each of the N benchmark
- *    instances finishes (the ETA from the mean time per finished
- *    instance; "[config c/C]" only with several configurations); print
+ *    "[config c/C] [i/N] NAME … ETA m:ss" as each benchmark instance
+ *    finishes, counted over the whole run (--child-progress: the N
+ *    instances of every child of the run, B of them before this child's;
+ *    the ETA from the mean time per finished instance since the run
+ *    began; "[config c/C]" only with several configurations); print
  *    gomem against glibc.  As each instance finishes, its MMU curve
  *    (gccounters.h: the last repetition's) goes to --child-mmu as
  *    "NAME,window_s,mmu" lines, its pauses (the last repetition's, one
@@ -85,12 +87,13 @@ static int child_gomem_init(const gmb_run_opts *o, const gmb_config *c,
 	return 0;
 }
 
-/* Progress through the instances of this configuration. */
+/* Progress through the instances of the run. */
 typedef struct child_progress {
 	gmb_summary *sum;       /* where the results go on to */
-	size_t done, total;
+	size_t done, total;     /* of the whole run: before this child's, its
+				 * own, after */
 	unsigned config, nconfigs;
-	double t0;              /* CLOCK_MONOTONIC seconds at the start */
+	double t0;              /* CLOCK_MONOTONIC seconds at the run's start */
 	char cur[512];          /* the instance whose repetitions are counted */
 	int64_t reps;           /* of it, so far */
 	char last[512];         /* the last instance counted as finished */
@@ -145,24 +148,37 @@ static void child_curves(child_progress *p, const gmb_result *r)
 	gmb_rss_sampler_mark(r->name);
 }
 
+void gmb_run_progress_format(char *buf, size_t len, unsigned config,
+			     unsigned nconfigs, size_t done, size_t total,
+			     double elapsed_s, const char *name)
+{
+	double left = done > 0 && total > done
+		? elapsed_s / (double)done * (double)(total - done) : 0;
+	long s = left > 0 ? (long)(left + 0.5) : 0;
+	int n = nconfigs > 1
+		? snprintf(buf, len, "[config %u/%u] ", config, nconfigs) : 0;
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n,
+			 "[%zu/%zu] %s \u2026 ETA %ld:%02ld\n", done, total,
+			 name, s / 60, s % 60);
+}
+
 /* gmb_run callback: the summary's, then a progress line per instance. */
 static void child_progress_add(const gmb_result *r, void *ctx)
 {
 	child_progress *p = ctx;
+	char line[700];
 	gmb_summary_add(r, p->sum);
 	if (!child_finishes(p, r))
 		return;
 	snprintf(p->last, sizeof p->last, "%s", r->name);
 	child_curves(p, r);
 	p->done++;
-	double left = (child_seconds() - p->t0) / (double)p->done *
-		      (double)(p->total > p->done ? p->total - p->done : 0);
-	long s = (long)(left + 0.5);
+	gmb_run_progress_format(line, sizeof line, p->config, p->nconfigs,
+				p->done, p->total, child_seconds() - p->t0,
+				r->name);
 	fflush(stdout);
-	if (p->nconfigs > 1)
-		fprintf(stderr, "[config %u/%u] ", p->config, p->nconfigs);
-	fprintf(stderr, "[%zu/%zu] %s \u2026 ETA %ld:%02ld\n", p->done,
-		p->total, r->name, s / 60, s % 60);
+	fputs(line, stderr);
 }
 
 /* Step 6: 0, 1, or 2 when nothing matched the filter. */
@@ -184,8 +200,11 @@ static int child_execute(const gmb_run_opts *o)
 	    gmb_rss_sampler_start(o->child_rss, o->rss_interval_ms, err,
 				  sizeof err) != 0)
 		fprintf(stderr, "gomem-bench run: %s\n", err);
-	prog.total = gmb_list(child_count_instance, NULL);
-	prog.t0 = child_seconds();
+	prog.done = o->child_before;
+	prog.total = o->child_before + gmb_list(child_count_instance, NULL) +
+		     o->child_after;
+	prog.t0 = o->child_t0_ns > 0 ? (double)o->child_t0_ns / 1e9
+				     : child_seconds();
 	size_t matched = gmb_run(child_progress_add, &prog);
 	gmb_rss_sampler_stop(); /* before the heap it reads goes */
 	if (prog.mmu != NULL)
