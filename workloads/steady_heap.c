@@ -18,7 +18,8 @@
  * roots) has one slot per chain of GMB_STEADY_CHAIN nodes; a node is
  * NODE_BYTES with 2 pointers (next, and aux, left NULL), a key and a
  * payload derived from the key.  The chains and the array together hold
- * about LIVE_MIB MiB.  Building it is untimed, before the loop; then one
+ * about LIVE_MIB MiB.  Building it is untimed, before the loop, and so is
+ * the collection that follows once every thread has built; then one
  * iteration picks a random slot and a random position in its chain and
  * puts a freshly allocated node there (every pointer store through
  * gm_write), so that the old node becomes garbage and the live heap stays
@@ -40,6 +41,7 @@
 #include <string.h>
 
 #include "gomem.h"
+#include "harness/barrier.h"
 #include "harness/gccounters.h"
 #include "harness/shim.h"
 #include "harness/topology.h"
@@ -209,6 +211,9 @@ size_t gmb_steady_live_bytes(const gmb_steady *h)
  * is not measured. */
 #define SH_BATCH 1024
 
+/* where a run's threads meet once all have built their heaps */
+static gmb_barrier sh_built = GMB_BARRIER_INIT;
+
 static void steady_bench(gmb_state *st, void *arg)
 {
 	(void)arg;
@@ -220,11 +225,28 @@ static void steady_bench(gmb_state *st, void *arg)
 
 	if ((err = gm_thread_attach()) != GM_OK)
 		gmb_fatal("steady_heap: gm_thread_attach: %s", gm_strerror(err));
+	/* The previous benchmark's heap is garbage now: collect it and
+	 * return its pages (as workloads/go/steady.go), so that this run's
+	 * peak RSS is its own; under GOGC=off the heap of a benchmark run
+	 * before in the same process would otherwise still be resident. */
 	if (gmb_thread_index(st) == 0)
-		gm_gc(); /* the previous run's heap is garbage now */
+		gm_free_os_memory();
 	if (gmb_steady_build(&h, live / (size_t)gmb_threads(st), size,
 			     0x5eed0000u + (uint64_t)gmb_thread_index(st)) != 0)
 		gmb_fatal("steady_heap: cannot build nodes of %zu bytes", size);
+	/* Same as workloads/go/steady.go, which the fidelity table compares
+	 * with this: the node (64 B: next, aux, key, 5 payload words; size
+	 * class 64), the chain length, the slot count, the churn (one fresh
+	 * node per iteration, xorshift64 from the same seed), a collection
+	 * before the build and one after it.  The second one keeps the
+	 * build's own cycles, which end wherever the build's allocation
+	 * happens to put them, out of the timed loop: the loop starts with
+	 * the whole heap marked live, on both runtimes. */
+	gm_blocking_enter(); /* a thread waiting here holds up no stop */
+	gmb_barrier_wait(&sh_built, (unsigned)gmb_threads(st));
+	gm_blocking_leave();
+	if (gmb_thread_index(st) == 0)
+		gm_gc();
 	gmb_gc_counters_begin(&before);
 	while (gmb_keep_running_batch_attached(st, SH_BATCH))
 		gmb_steady_churn(&h, SH_BATCH);

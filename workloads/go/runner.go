@@ -56,6 +56,9 @@ type bench struct {
 	// untimed, on each goroutine, before and after the timed part (as
 	// gomem's workloads build and check their heap outside the loop)
 	setup, teardown func(b *B)
+	// untimed, once, after every goroutine's setup and before the timed
+	// part starts (steady_heap's collection after the build)
+	afterSetup func()
 }
 
 type options struct {
@@ -164,6 +167,9 @@ func runOnce(bm *bench, n int64, gc *gcRun) runResult {
 		}(b)
 	}
 	ready.Wait()
+	if bm.afterSetup != nil {
+		bm.afterSetup()
+	}
 	c0 := cpuNs()
 	gc.begin()
 	t0 := time.Now()

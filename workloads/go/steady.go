@@ -6,10 +6,19 @@ package main
 // run builds its heap anew after a collection, as gomem's does; one iteration
 // replaces one random node with a fresh one.  Each goroutine churns its
 // own live / threads.  Seeds are fixed; xorshift64 as in gomem.
+//
+// What must stay equal to steady_heap.c for the fidelity table to mean
+// anything: the node (64 bytes with its two pointers first: size class 64
+// on both), the chain length, the slot count (live / (4 * 64 + 8)), the
+// churn, the collection before the build and the one after every
+// goroutine has built (afterSetup): without the second, the timed part
+// starts inside the build's last cycles, wherever the build's allocation
+// put them, and a short run's peak heap is that transient's.
 
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 )
 
 const steadyChain = 4
@@ -105,10 +114,14 @@ func steadyBenchmarks(threads int) []*bench {
 			threads: t, batch: 1024, unit: "ns",
 			setup: func(b *B) {
 				if b.Thread == 0 {
-					runtime.GC() // the previous run's heap is garbage now
+					// the previous run's heap is garbage now: collect it
+					// and return its pages, so that this run's peak RSS
+					// is its own (as steady_heap.c)
+					debug.FreeOSMemory()
 				}
 				b.state = buildSteady((64<<20)/int64(t), 0x5eed0000+uint64(b.Thread))
 			},
+			afterSetup: runtime.GC, // the timed part starts from the heap marked live
 			fn: func(b *B) {
 				b.state.(*steadyHeap).churn(b.N)
 				b.items = b.N
