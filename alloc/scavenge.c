@@ -287,16 +287,29 @@ void gmi_scavenge_on_alloc(size_t growth)
 		gmi_scavenge_assist_hook(scav_now() - t0);
 }
 
+/* gomem's own: gmi_scavenge_all releases this much per hold of the heap
+ * lock, then polls the safepoint (about 100 us of madvise here) */
+#define SCAV_ALL_STEP ((size_t)1 << 20)
+
 /* Every free page back to the OS (the second half of debug.FreeOSMemory;
- * gm_free_os_memory in gc/gc.c collects first, as Go does). */
+ * gm_free_os_memory in gc/gc.c collects first, as Go does).  Go's
+ * scavengeAll releases everything under one hold of the heap lock, on the
+ * system stack; a gigabyte took ~100 ms here, and a stop of the world
+ * requested meanwhile waited for all of it.  So: a step at a time, with
+ * the lock dropped and the safepoint polled in between. */
 void gmi_scavenge_all(void)
 {
 	if (!gmi_malloc_is_inited())
 		return;
-	pthread_mutex_lock(&gmi_heap.lock);
-	gmi_pagealloc_scavenge(&gmi_heap.pages, SIZE_MAX);
-	gmi_heap_publish_locked();
-	pthread_mutex_unlock(&gmi_heap.lock);
+	size_t r;
+	do {
+		pthread_mutex_lock(&gmi_heap.lock);
+		r = gmi_pagealloc_scavenge(&gmi_heap.pages, SCAV_ALL_STEP);
+		gmi_heap_publish_locked();
+		pthread_mutex_unlock(&gmi_heap.lock);
+		if (r == SCAV_ALL_STEP && gmi_alloc_poll_hook != NULL)
+			gmi_alloc_poll_hook();
+	} while (r == SCAV_ALL_STEP);
 }
 
 uint64_t gmi_scavenge_released_bg(void) { return scav_load(&scav.released_bg); }
