@@ -98,6 +98,11 @@ static void binary_trees_bench(gmb_state *st, void *arg)
 		gmb_skip_with_error(st, gm_strerror(err));
 		return;
 	}
+	/* The previous run's heap is garbage now: collect it and return its
+	 * pages (as workloads/go/trees.go), untimed and uncounted, so that
+	 * each run's peak RSS is its own; under GOGC=off every run's
+	 * gigabyte would otherwise stay resident, run after run. */
+	gm_free_os_memory();
 	gm_gcstats before;
 	gmb_gc_counters_begin(&before);
 	while (gmb_keep_running_batch_attached(st, 1))
