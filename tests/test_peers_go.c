@@ -93,6 +93,34 @@ START_TEST(objects_escape_to_the_heap)
 }
 END_TEST
 
+/* The harness passes the user's filter, then a group's: the last wins
+ * whole, its sign too (a leading '-' of the first once negated the
+ * second, and make bench PEERS=1 ran Go's groups the wrong way round). */
+START_TEST(last_filter_wins_with_its_sign)
+{
+	char peer[PATH_MAX + 32], cmd[2 * PATH_MAX + 256];
+	if (!have_go() || !peer_path(peer, sizeof peer)) {
+		printf("test_peers_go: skipped: go or gomem-peer-go is absent\n");
+		return;
+	}
+	char tmp[] = "/tmp/gomem-test-filter-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(cmd, sizeof cmd, "'%s' --benchmark_filter=-^alloc "
+		 "'--benchmark_filter=^barrier/go/nocycle$' "
+		 "--benchmark_min_time=0.01 --benchmark_repetitions=1 "
+		 "--benchmark_out='%s/out.json' --benchmark_out_format=json "
+		 ">/dev/null && cat '%s/out.json'", peer, tmp, tmp);
+	const char *out = run(cmd);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "\"barrier/go/nocycle"));
+	ck_assert_ptr_null(strstr(out, "\"alloc_"));
+	ck_assert_ptr_null(strstr(out, "\"binary_trees/"));
+	ck_assert_ptr_null(strstr(out, "\"barrier/go/marking"));
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("peers_go");
@@ -100,6 +128,7 @@ int main(void)
 	tcase_set_timeout(tc, 300); /* a cold go build */
 	tcase_add_test(tc, binary_trees_depth_10);
 	tcase_add_test(tc, objects_escape_to_the_heap);
+	tcase_add_test(tc, last_filter_wins_with_its_sign);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -81,9 +81,10 @@ func parseFlags(args []string) (*options, error) {
 		var err error
 		switch name {
 		case "benchmark_filter":
-			if strings.HasPrefix(val, "-") {
-				o.negate, val = true, val[1:]
-			}
+			// the last filter wins whole, its sign too (the harness
+			// passes the user's filter, then a group's)
+			o.negate = strings.HasPrefix(val, "-")
+			val = strings.TrimPrefix(val, "-")
 			if val == "all" {
 				val = ""
 			}
