@@ -43,6 +43,11 @@ type B struct {
 	errMsg   string
 	manualNs float64     // >0: the run's measured time (barrier/marking)
 	state    interface{} // the workload's, from setup to teardown
+	// alloc.go's sinks, one per goroutine (a shared one would bounce
+	// its cache line between the threads), padded apart
+	sink      interface{}
+	sinkBytes []byte
+	_         [64]byte
 }
 
 func (b *B) Counter(name string, v float64) { b.counters[name] = v }
