@@ -17,7 +17,8 @@
 #                      every other benchmark but the pointer-object size
 #                      sweep (BENCH_FILTER) runs once, at GOGC=100, in a
 #                      process of its own; 5 repetitions of 0.2 s
-#                      (BENCH_MIN_TIME) each.  Under 10 min on 2 cores
+#                      (BENCH_MIN_TIME) each, 1 s (BENCH_EVERY_MIN_TIME)
+#                      for the GOGC workloads.  Under 10 min on 2 cores
 #   make bench QUICK=1 the same as a smoke test (< 1 min): 2 repetitions of
 #                      0.05 s, and only steady_heap's one-thread benchmark
 #                      under all four GOGC values (QUICK_EVERY)
@@ -51,6 +52,9 @@
 #               expression for run --every-config-filter
 #               (^(binary_trees|steady_heap)/)
 #   BENCH_MIN_TIME  seconds per repetition (0.2: the "quick size")
+#   BENCH_EVERY_MIN_TIME  seconds per repetition of BENCH_EVERY's
+#               benchmarks (1: at 0.2 s steady_heap's 64 MiB heap saw 0-1
+#               cycles per repetition at GOGC >= 100; not with QUICK=1)
 #   BENCH_NAME  write results/$(BENCH_NAME) instead of results/<time>-<revision>
 #   QUICK=1     make bench with --benchmark_min_time=$(QUICK_MIN_TIME), 2
 #               repetitions and QUICK_EVERY for BENCH_EVERY: checks the
@@ -72,6 +76,7 @@ BENCH_FILTER    ?= -^alloc_small_ptr/[a-z]+/(16|64|256|1024|4096|16384|32768)/
 BENCH_GOGC      ?= 100,50,200,off
 BENCH_EVERY     ?= ^(binary_trees|steady_heap)/
 BENCH_MIN_TIME  ?= 0.2
+BENCH_EVERY_MIN_TIME ?= 1
 BENCH_NAME      ?=
 QUICK           ?=
 PEERS           ?=
@@ -110,7 +115,8 @@ BENCH_OWN := $(strip $(foreach w,--benchmark_filter --gogc gogc_sweep memlimit_s
                  $(findstring $(w),$(BENCH_ARGS))))
 BENCH_SUITE_EVERY := $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_EVERY),$(BENCH_EVERY))
 BENCH_SUITE_ARGS := $(if $(BENCH_OWN),,--benchmark_min_time=$(BENCH_MIN_TIME) \
-                      --gogc=$(BENCH_GOGC) '--every-config-filter=$(BENCH_SUITE_EVERY)')
+                      --gogc=$(BENCH_GOGC) '--every-config-filter=$(BENCH_SUITE_EVERY)' \
+                      $(if $(filter 1 yes true on ON,$(QUICK)),,--every-config-min-time=$(BENCH_EVERY_MIN_TIME)))
 # BENCH_FILTER: alloc.h's GMB_ALLOC_DEFAULT_FILTER; a --benchmark_filter in
 # BENCH_ARGS comes after it and wins.
 BENCH_DEFAULT_ARGS := '--benchmark_filter=$(BENCH_FILTER)' $(BENCH_SUITE_ARGS)

@@ -284,8 +284,9 @@ static size_t run_groups(const run_plan *p, size_t i, run_group g[2])
 }
 
 /* o for group g: with a split, the group's filter after the Google
- * Benchmark flags (the last filter wins), in *copy, whose flags go to
- * bench (room for o->nbench + 1). */
+ * Benchmark flags (the last filter wins), and for the every-config group
+ * its --every-config-min-time, in *copy, whose flags go to bench (room for
+ * o->nbench + 2). */
 static const gmb_run_opts *run_group_opts(const gmb_run_opts *o,
 					  const run_plan *p, run_group g,
 					  gmb_run_opts *copy, char **bench)
@@ -300,6 +301,8 @@ static const gmb_run_opts *run_group_opts(const gmb_run_opts *o,
 	bench[o->nbench] = filter;
 	copy->bench = bench;
 	copy->nbench = o->nbench + 1;
+	if (g == RUN_GROUP_EVERY && o->every_min_time[0] != '\0')
+		bench[copy->nbench++] = (char *)o->every_min_time;
 	return copy;
 }
 
@@ -319,7 +322,7 @@ static pid_t run_spawn(const gmb_run_opts *go, const run_plan *p,
 	static char one[] = "--benchmark_repetitions=1";
 	char cfg[GMB_CONFIG_TEXT_MAX + 32], out[4200], slots[48], pin[32],
 		mem[32], prog[128], label[GMB_CONFIG_TEXT_MAX], csv[5][4400];
-	char *bench[go->nbench + 1];
+	char *bench[go->nbench + 2];
 	gmb_run_opts copy;
 	const gmb_run_opts *o = run_group_opts(go, p, j->g, &copy, bench);
 	char *argv[o->nbench + 18];
@@ -521,7 +524,7 @@ static int run_config(const gmb_run_opts *o, run_plan *p, const run_job *j,
 static int run_peer_config(const gmb_run_opts *go, const run_plan *p,
 			   gmb_runtime rt, const run_job *j, run_parts *rp)
 {
-	char name[128], *bench[go->nbench + 1];
+	char name[128], *bench[go->nbench + 2];
 	gmb_run_opts copy;
 	const gmb_run_opts *o = run_group_opts(go, p, j->g, &copy, bench);
 	const char *rtn = gmb_runtime_get(rt)->name, *json, *pauses = NULL;

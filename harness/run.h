@@ -77,6 +77,9 @@ typedef struct gmb_run_opts {
 	unsigned rss_interval_ms; /* 0: no RSS sampling */
 	bool have_rss_interval;
 	const char *every_config; /* --every-config-filter, or NULL */
+	/* --every-config-min-time=S: "--benchmark_min_time=S" for the
+	 * every-config group only, after the user's flags; "" when not given */
+	char every_min_time[48];
 	gmb_runtime_list runtimes; /* --runtime, resolved: those that run */
 	bool have_runtimes;
 	char (*skips)[GMB_SKIP_LEN]; /* the peers skipped, a line each */

@@ -18,6 +18,7 @@
  * 3. Defaults that depend on several flags are settled last (RSS
  *    sampling is on with a memory limit).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,12 @@ void gmb_run_usage(FILE *out)
 		"                     DIR/cycles-once/).  REGEX: POSIX "
 		"extended, searched in\n"
 		"                     the names; a leading '-' selects the "
-		"names it misses\n\n"
+		"names it misses\n"
+		"  --every-config-min-time=S\n"
+		"                     --benchmark_min_time=S for that group "
+		"alone (seconds, over 0):\n"
+		"                     a collector workload needs longer runs "
+		"to hold cycles\n\n"
 		"placement (hwloc; gomem-bench topology --pin=POLICY shows "
 		"it):\n"
 		"  --pin=POLICY       " GMB_PIN_ACCEPTED " (default none)\n"
@@ -269,6 +275,29 @@ static int run_parse_every_config(gmb_run_opts *o, int argc, char **argv,
 	return 1;
 }
 
+/* --every-config-min-time: 1 or -(exit status). */
+static int run_parse_every_min_time(gmb_run_opts *o, int argc, char **argv,
+				    int *i)
+{
+	const char *v = run_value(argc, argv, i, "every-config-min-time");
+	if (v == NULL)
+		return -GMB_EXIT_USAGE;
+	char *end;
+	errno = 0;
+	double sec = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !(sec > 0) || sec > 3600)
+		return -gmb_usage_error("run", "--every-config-min-time=%s: "
+					"seconds per repetition, a number "
+					"over 0 and at most 3600 (e.g. 1 or "
+					"0.5)", v);
+	if (o->every_min_time[0] != '\0')
+		return -gmb_usage_error("run", "--every-config-min-time is "
+					"given twice; give one");
+	snprintf(o->every_min_time, sizeof o->every_min_time,
+		 "--benchmark_min_time=%s", v);
+	return 1;
+}
+
 /* The sweep's word, --workload, --every-config-filter and --rss-interval:
  * 1, 0 (not one), or -(exit status). */
 static int run_parse_sweep(gmb_run_opts *o, int argc, char **argv, int *i)
@@ -292,6 +321,8 @@ static int run_parse_sweep(gmb_run_opts *o, int argc, char **argv, int *i)
 	}
 	if (gmb_flag_is(arg, "every-config-filter"))
 		return run_parse_every_config(o, argc, argv, i);
+	if (gmb_flag_is(arg, "every-config-min-time"))
+		return run_parse_every_min_time(o, argc, argv, i);
 	if (!gmb_flag_is(arg, "rss-interval"))
 		return 0;
 	if ((v = run_value(argc, argv, i, "rss-interval")) == NULL)
@@ -360,7 +391,8 @@ static int run_parse_one(gmb_run_opts *o, int argc, char **argv, int *i)
 			       "gogc_sweep or memlimit_sweep (and --workload), "
 			       "--out, --name, --gogc, --memlimit, --collector, "
 			       "--procs, --threads, --runtime, --pin, --membind, "
-			       "--rss-interval, --every-config-filter, --help "
+			       "--rss-interval, --every-config-filter, "
+			       "--every-config-min-time, --help "
 			       "and Google Benchmark's "
 			       "--benchmark_* flags (gomem-bench run --help "
 			       "says more)",
@@ -384,6 +416,10 @@ int gmb_run_parse(gmb_run_opts *o, int argc, char **argv)
 				       "configuration; give one of them",
 				       o->every_config,
 				       gmb_sweep_name(o->sweep));
+	if (o->every_min_time[0] != '\0' && o->every_config == NULL)
+		return gmb_usage_error("run", "--every-config-min-time applies "
+				       "to the group of --every-config-filter, "
+				       "which was not given");
 	if (o->child_config == NULL && !o->have_rss_interval)
 		o->rss_interval_ms = o->settings.nmemlimit > 0 ||
 					     o->sweep == GMB_SWEEP_MEMLIMIT

@@ -125,6 +125,35 @@ START_TEST(every_config_refusals)
 }
 END_TEST
 
+START_TEST(every_config_min_time)
+{
+	char *bench[16];
+	gmb_run_opts o;
+	char *ok[] = {"run", "--every-config-filter=^steady_heap/",
+		      "--every-config-min-time=1.5", NULL};
+	ck_assert_int_eq(parse(ok, &o, bench), GMB_EXIT_OK);
+	ck_assert_str_eq(o.every_min_time, "--benchmark_min_time=1.5");
+	char *none[] = {"run", "--every-config-filter=^steady_heap/", NULL};
+	ck_assert_int_eq(parse(none, &o, bench), GMB_EXIT_OK);
+	ck_assert_str_eq(o.every_min_time, "");
+	const char *bad[] = {"0", "-1", "abc", "1s", "nan", "4000", ""};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char flag[64];
+		snprintf(flag, sizeof flag, "--every-config-min-time=%s", bad[k]);
+		char *a[] = {"run", "--every-config-filter=^steady_heap/", flag, NULL};
+		ck_assert_int_eq(parse(a, &o, bench), GMB_EXIT_USAGE);
+		assert_contains(captured, "--every-config-min-time");
+	}
+	char *twice[] = {"run", "--every-config-filter=a", "--every-config-min-time=1",
+			 "--every-config-min-time=2", NULL};
+	ck_assert_int_eq(parse(twice, &o, bench), GMB_EXIT_USAGE);
+	assert_contains(captured, "--every-config-min-time is given twice");
+	char *alone[] = {"run", "--every-config-min-time=1", NULL};
+	ck_assert_int_eq(parse(alone, &o, bench), GMB_EXIT_USAGE);
+	assert_contains(captured, "--every-config-filter");
+}
+END_TEST
+
 START_TEST(child_progress_parsed)
 {
 	char *bench[16];
@@ -392,6 +421,7 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, every_config_parsed);
 	tcase_add_test(tc, every_config_bad_regex);
 	tcase_add_test(tc, every_config_refusals);
+	tcase_add_test(tc, every_config_min_time);
 	tcase_add_test(tc, child_progress_parsed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("split");
