@@ -47,6 +47,7 @@
 
 #include "harness/gccounters.h"
 #include "harness/rss.h"
+#include "harness/xorshift.h"
 #include "peers/peer.h"
 
 gmb_runtime peer_runtime(void)
@@ -287,21 +288,12 @@ typedef struct bh_node {
 	uint64_t words[];
 } bh_node;
 
-static uint64_t bh_rand(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static bh_node *bh_node_new(size_t size, uint64_t *rng)
 {
 	bh_node *n = GC_MALLOC(size);
 	if (n == NULL)
 		peer_fatal("GC_MALLOC(%zu) failed", size);
-	n->key = bh_rand(rng);
+	n->key = gmb_xorshift64(rng);
 	for (size_t i = 0; i < size / 8 - 3; i++)
 		n->words[i] = n->key + i; /* a payload to write; not checked */
 	return n;
@@ -329,7 +321,7 @@ static void bh_steady_bench(gmb_state *st, void *arg)
 	bh_begin(st, &r);
 	while (gmb_keep_running_batch(st, 1024))
 		for (int i = 0; i < 1024; i++) {
-			uint64_t x = bh_rand(&rng);
+			uint64_t x = gmb_xorshift64(&rng);
 			bh_node **prev = &slots[(x >> 8) % nslots];
 			for (uint64_t k = x % BH_CHAIN; k > 0; k--)
 				prev = &(*prev)->next;

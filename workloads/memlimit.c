@@ -61,6 +61,7 @@
 #include "harness/shim.h"
 #include "harness/topology.h"
 #include "harness/workload.h"
+#include "harness/xorshift.h"
 
 #define ML_BLOB 1024               /* bytes per live blob */
 #define ML_GARBAGE 256             /* bytes per garbage object */
@@ -103,15 +104,6 @@ typedef struct ml_heap {
 
 static const gm_type *ml_blob_type, *ml_slot_type;
 
-static uint64_t ml_rand(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static int64_t ml_now(void)
 {
 	struct timespec ts;
@@ -153,7 +145,7 @@ static void ml_churn(ml_heap *h, size_t bytes)
 		uint64_t *g = gm_alloc_noscan(ML_GARBAGE);
 		g[0] = i;
 		if (i % 16 == 0 && h->nlive > 0) {
-			size_t k = ml_rand(&h->rng) % h->nlive;
+			size_t k = gmb_xorshift64(&h->rng) % h->nlive;
 			gm_write(&h->slots[k], gm_new(h->blob));
 		}
 		if ((i + 1) % (ML_PROBE_BYTES / ML_GARBAGE) == 0)

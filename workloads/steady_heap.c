@@ -46,6 +46,7 @@
 #include "harness/shim.h"
 #include "harness/topology.h"
 #include "harness/workload.h"
+#include "harness/xorshift.h"
 #include "workloads/steady_heap.h"
 
 typedef struct sh_node {
@@ -107,15 +108,6 @@ static const gm_type *sh_slot_type(void)
 
 /* ---- nodes ------------------------------------------------------------- */
 
-static uint64_t sh_rand(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
 static uint64_t sh_word(uint64_t key, size_t i)
 {
 	uint64_t z = key + (i + 1) * 0x9e3779b97f4a7c15ULL;
@@ -131,7 +123,7 @@ static size_t sh_nwords(size_t node_size)
 static sh_node *sh_node_new(const gm_type *t, size_t node_size, uint64_t *rng)
 {
 	sh_node *n = gm_new(t);
-	n->key = sh_rand(rng);
+	n->key = gmb_xorshift64(rng);
 	for (size_t i = 0, w = sh_nwords(node_size); i < w; i++)
 		n->words[i] = sh_word(n->key, i);
 	return n;
@@ -177,7 +169,7 @@ void gmb_steady_churn(gmb_steady *h, int64_t n)
 {
 	const gm_type *t = sh_node_type(h->node_size);
 	for (int64_t i = 0; i < n; i++) {
-		uint64_t r = sh_rand(&h->rng);
+		uint64_t r = gmb_xorshift64(&h->rng);
 		void **prev = &h->slots[(r >> 8) % h->nslots];
 		for (uint64_t k = r % GMB_STEADY_CHAIN; k > 0; k--)
 			prev = (void **)&((sh_node *)*prev)->next;
