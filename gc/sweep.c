@@ -36,12 +36,12 @@
 
 /* 10: bgsweep yields after this many spans (mgcsweep.go sweepBatchSize). */
 #define SWEEP_BATCH 10
-/* sweepers on attached threads poll the safepoint every this many spans,
- * as Go's sweepone loops are preemptible: a stop must not wait for the
- * whole heap's sweep.  Every span: freeing one takes the heap lock, and
- * with two mutators and the background sweeper contending for it 16 spans
- * took 1-4 ms (perf, 1 GiB steady heap), which a stop waited out. */
-#define SWEEP_POLL_SPANS 1
+/* Sweepers on attached threads poll the safepoint after every span, as
+ * Go's sweepone loops are preemptible: a stop must not wait for the whole
+ * heap's sweep.  Every span, not every few: freeing one takes the heap
+ * lock, and with two mutators and the background sweeper contending for
+ * it 16 spans took 1-4 ms (perf, 1 GiB steady heap), which a stop waited
+ * out. */
 
 /* 1 MiB: the margin gcPaceSweeper leaves before the trigger. */
 #define SWEEP_PACE_MARGIN ((int64_t)1 << 20)
@@ -207,30 +207,26 @@ void gmi_sweep_deduct_credit(size_t bytes)
 		grown += live - basis;
 	uint64_t target = (uint64_t)(ppb * (double)grown);
 	uint64_t sbasis = atomic_load_explicit(&sweep.swept_basis, memory_order_relaxed);
-	for (unsigned n = 1; atomic_load(&h->stats.pages_swept) - sbasis < target; n++) {
+	while (atomic_load(&h->stats.pages_swept) - sbasis < target) {
 		if (!sweep_one()) {
 			atomic_store(&sweep.pages_per_byte, 0.0);
 			break;
 		}
-		if (n % SWEEP_POLL_SPANS == 0)
-			gm_safepoint();
+		gm_safepoint();
 	}
 }
 
 void gmi_sweep_before_stop(void)
 {
-	for (unsigned n = 1; sweep_one(); n++)
-		if (n % SWEEP_POLL_SPANS == 0)
-			gm_safepoint();
+	while (sweep_one())
+		gm_safepoint();
 }
 
 void gmi_sweep_all_now(void)
 {
-	/* runtime.GC's final sweep yields between spans (Gosched): a stop
-	 * requested meanwhile must not wait for a whole heap of garbage */
-	for (unsigned n = 1; sweep_one(); n++)
-		if (n % SWEEP_POLL_SPANS == 0)
-			gm_safepoint();
+	/* runtime.GC's final sweep yields between spans (Gosched), as the
+	 * sweep before a stop does */
+	gmi_sweep_before_stop();
 	while (atomic_load(&sweep.active) != 0)
 		sched_yield();
 }
