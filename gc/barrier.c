@@ -142,10 +142,35 @@ static inline void barrier_record(void **slot, void *ptr)
 	}
 }
 
-void gm_write_slow_(void **slot, void *ptr)
+/* every case but the common one: another mode, no thread, a full buffer */
+__attribute__((noinline))
+static void write_slow_general(void **slot, void *ptr)
 {
 	barrier_record(slot, ptr);
 	__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
+}
+
+/* The common case, GM_HYBRID with room for two entries, has no call in
+ * it, so that the compiler gives it no frame and saves no register: a
+ * load of the thread, one compare for the mode and one for the room, two
+ * entries and the store, as Go's gcWriteBarrier (asm_amd64.s) appends to
+ * wbBuf.  wbuf.next is NULL before first use: the unsigned difference from
+ * buf is then huge, so the room check sends it to the general path too. */
+void gm_write_slow_(void **slot, void *ptr)
+{
+	gmi_thread *t = gmi_proc_self;
+	if (__builtin_expect(barrier_mode == GM_HYBRID && t != NULL, 1)) {
+		uintptr_t *p = t->wbuf.next;
+		uintptr_t used = (uintptr_t)p - (uintptr_t)t->wbuf.buf;
+		if (__builtin_expect(used <= (GMI_WBUF_ENTRIES - 2) * sizeof(uintptr_t), 1)) {
+			p[0] = (uintptr_t)__atomic_load_n(slot, __ATOMIC_RELAXED);
+			p[1] = (uintptr_t)ptr;
+			t->wbuf.next = p + 2;
+			__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	write_slow_general(slot, ptr);
 }
 
 /* Go's typedmemmove/bulkBarrierPreWrite: the barrier for every pointer slot
