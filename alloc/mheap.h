@@ -67,6 +67,9 @@ typedef struct gmi_mspan {
 	uintptr_t limit;        /* end of the last object's slot */
 	size_t npages;
 	size_t elemsize;        /* bytes per object (large: the whole span) */
+	/* Go's mspan.divMul: class_to_divmagic[class], 0 for a large span,
+	 * so that an offset's object index is one multiply and shift */
+	uint32_t divmul;
 	uint16_t nelems;
 	gmi_spanclass spanclass;
 	_Atomic uint8_t state;  /* enum gmi_span_state; release on publish */
@@ -108,10 +111,9 @@ static inline bool gmi_span_is_allocated(const gmi_mspan *s, uintptr_t i)
 /* object index of p, which lies in [startaddr, limit) */
 static inline uintptr_t gmi_span_obj_index(const gmi_mspan *s, uintptr_t p)
 {
-	unsigned c = gmi_spanclass_sizeclass(s->spanclass);
-	if (c == 0)
-		return 0;
-	return gmi_class_divide(c, (uint32_t)(p - s->startaddr));
+	/* Go's mspan.objIndex; a large span's divmul 0 gives index 0.  Small
+	 * spans are at most 64 KiB, so the offset fits in 32 bits. */
+	return (uintptr_t)(((uint64_t)(uint32_t)(p - s->startaddr) * s->divmul) >> 32);
 }
 
 void gmi_span_init(gmi_mspan *s, uintptr_t base, size_t npages,

@@ -32,8 +32,10 @@ void gmi_span_init(gmi_mspan *s, uintptr_t base, size_t npages,
 	if (c == 0) {
 		s->elemsize = npages * GMI_PAGE_SIZE;
 		s->nelems = 1;
+		s->divmul = 0;
 	} else {
 		s->elemsize = gmi_class_to_size[c];
+		s->divmul = gmi_class_to_divmagic[c];
 		s->nelems = gmi_class_nelems(c);
 		/* the pointer bitmap takes the span's last bytes / 64 (Go's
 		 * initSpan with heapBitsInSpan) */
