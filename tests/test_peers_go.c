@@ -1,8 +1,9 @@
 /*
  * test_peers_go.c — the Go peer (workloads/go/) computes what the
  * Benchmarks Game says binary-trees must print at depth 10 (as
- * test_binary_trees.c checks gomem's), and its objects reach the heap
- * (`go build -gcflags=-m` says they escape).  Without Go (no `go` on PATH,
+ * test_binary_trees.c checks gomem's), its objects reach the heap
+ * (`go build -gcflags=-m` says they escape), and every barrier row of
+ * gomem's has its Go twin, which runs.  Without Go (no `go` on PATH,
  * or the peer not built: GOMEM_BUILD_PEERS=OFF) each test says it is
  * skipped and passes.  No timing.
  */
@@ -121,6 +122,60 @@ START_TEST(last_filter_wins_with_its_sign)
 }
 END_TEST
 
+/* `gomem-bench list` beside the peer: each barrier/gomem/CASE must have
+ * barrier/go/CASE in `gomem-peer-go list`, or the report's Go column shows
+ * "–" on that row */
+static void check_barrier_twins(const char *peer)
+{
+	char bench[PATH_MAX + 32], cmd[PATH_MAX + 64];
+	snprintf(bench, sizeof bench, "%s", peer);
+	*strrchr(bench, '/') = '\0';
+	snprintf(cmd, sizeof cmd, "'%s' list", peer);
+	const char *out = run(cmd);
+	ck_assert_ptr_nonnull(out);
+	char *go = strdup(out); /* run's buffer is reused */
+	ck_assert_ptr_nonnull(go);
+	snprintf(cmd, sizeof cmd, "'%s/gomem-bench' list", bench);
+	out = run(cmd);
+	ck_assert_ptr_nonnull(out);
+	int rows = 0;
+	for (const char *p = strstr(out, "barrier/gomem/"); p != NULL;
+	     p = strstr(p + 1, "barrier/gomem/")) {
+		char twin[128];
+		size_t n = strcspn(p + 14, "\n");
+		snprintf(twin, sizeof twin, "barrier/go/%.*s\n", (int)n, p + 14);
+		ck_assert_msg(strstr(go, twin) != NULL, "the Go peer lacks %s", twin);
+		rows++;
+	}
+	ck_assert_int_ge(rows, 3); /* nocycle, marking, marking_spread */
+	free(go);
+}
+
+START_TEST(barrier_rows_have_go_twins)
+{
+	char peer[PATH_MAX + 32], cmd[2 * PATH_MAX + 256];
+	if (!have_go() || !peer_path(peer, sizeof peer)) {
+		printf("test_peers_go: skipped: go or gomem-peer-go is absent\n");
+		return;
+	}
+	check_barrier_twins(peer);
+	/* the scattered case runs: one short run, stores counted */
+	char tmp[] = "/tmp/gomem-test-spread-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(cmd, sizeof cmd, "'%s' '--benchmark_filter=^barrier/go/marking_spread$' "
+		 "--benchmark_min_time=0.01 --benchmark_repetitions=1 "
+		 "--benchmark_out='%s/out.json' --benchmark_out_format=json "
+		 ">/dev/null && cat '%s/out.json'", peer, tmp, tmp);
+	const char *out = run(cmd);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(strstr(out, "\"name\": \"barrier/go/marking_spread\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"items_per_second\""));
+	ck_assert_ptr_null(strstr(out, "\"error_message\""));
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("peers_go");
@@ -129,6 +184,7 @@ int main(void)
 	tcase_add_test(tc, binary_trees_depth_10);
 	tcase_add_test(tc, objects_escape_to_the_heap);
 	tcase_add_test(tc, last_filter_wins_with_its_sign);
+	tcase_add_test(tc, barrier_rows_have_go_twins);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

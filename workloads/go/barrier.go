@@ -2,9 +2,10 @@ package main
 
 // barrier.go: workloads/barrier.c's gomem rows in Go: a pointer store
 // into a heap slice of 4096 pointer slots (32 KiB), storing pointers to
-// 8 objects in turn.  Go's compiler puts its write barrier on every such
-// store: with no cycle running it is one predictable branch
-// (writeBarrier.enabled) and the store, as gm_write's fast path.
+// 8 objects in turn, or to 65536 in scattered order.  Go's compiler puts
+// its write barrier on every such store: with no cycle running it is one
+// predictable branch (writeBarrier.enabled) and the store, as gm_write's
+// fast path.
 //
 //	barrier/go/nocycle   no cycle runs during the loop (stores do not
 //	                     allocate)
@@ -17,6 +18,12 @@ package main
 //	                     tail of each cycle (mark termination, sweep) is
 //	                     inside those batches, so the figure slightly
 //	                     understates the barrier's cost while marking
+//	barrier/go/marking_spread
+//	                     the same with 65536 targets, store i taking
+//	                     target i * 40503 mod 65536 (i from 0 in each
+//	                     batch of 16384), as barrier.c's _spread rows: no
+//	                     two stores of a write-barrier buffer's flush
+//	                     repeat a pointer or, mostly, a span
 //
 // One iteration is one store; the time per iteration is ns per store.
 
@@ -28,7 +35,11 @@ import (
 const (
 	brSlots   = 4096
 	brTargets = 8
-	brBatch   = brSlots * 4
+	brSpread  = 1 << 16 // targets stored in scattered order (BR_SPREAD)
+	// an odd multiplier permutes the targets, so neighbours in time are
+	// far apart in the heap (barrier.c's BR_SPREAD_MULT)
+	brSpreadMult = 40503
+	brBatch      = brSlots * 4
 )
 
 type brTarget struct{ a, b *brTarget }
@@ -50,9 +61,26 @@ func brStores(o *brObject, t *[brTargets]*brTarget, n int64) {
 	}
 }
 
+// brStoresSpread: brStores over brSpread targets in scattered order (the
+// mask keeps the index in range, so the compiler drops the bounds check)
+func brStoresSpread(o *brObject, t *[brSpread]*brTarget, n int64) {
+	for i := int64(0); i < n; i++ {
+		o.slots[i%brSlots] = t[uint64(i)*brSpreadMult&(brSpread-1)]
+	}
+}
+
 func brSetup() (*brObject, *[brTargets]*brTarget) {
 	o := new(brObject)
 	t := new([brTargets]*brTarget)
+	for i := range t {
+		t[i] = new(brTarget)
+	}
+	return o, t
+}
+
+func brSetupSpread() (*brObject, *[brSpread]*brTarget) {
+	o := new(brObject)
+	t := new([brSpread]*brTarget)
 	for i := range t {
 		t[i] = new(brTarget)
 	}
@@ -67,19 +95,33 @@ func barrierBenchmarks() []*bench {
 			b.items = b.N
 		}}
 	marking := &bench{name: "barrier/go/marking", threads: 1, batch: brBatch, unit: "ns",
-		setup: func(b *B) {
-			for i := 0; i < (64<<20)/64; i++ {
-				brList = &listNode{next: brList}
-			}
-		},
-		fn:       barrierMarking,
-		teardown: func(b *B) { brList = nil },
-	}
-	return []*bench{nocycle, marking}
+		setup: brListBuild, fn: barrierMarking, teardown: brListDrop}
+	spread := &bench{name: "barrier/go/marking_spread", threads: 1, batch: brBatch, unit: "ns",
+		setup: brListBuild, fn: barrierMarkingSpread, teardown: brListDrop}
+	return []*bench{nocycle, marking, spread}
 }
+
+func brListBuild(b *B) {
+	for i := 0; i < (64<<20)/64; i++ {
+		brList = &listNode{next: brList}
+	}
+}
+
+func brListDrop(b *B) { brList = nil }
 
 func barrierMarking(b *B) {
 	o, t := brSetup()
+	brWhileMarking(b, func() { brStores(o, t, brBatch) })
+}
+
+func barrierMarkingSpread(b *B) {
+	o, t := brSetupSpread()
+	brWhileMarking(b, func() { brStoresSpread(o, t, brBatch) })
+}
+
+// brWhileMarking: b.N stores, a batch at a time, timing and counting only
+// the batches that finish while a runtime.GC() marks
+func brWhileMarking(b *B, batch func()) {
 	var timed, stored int64
 	for stored < b.N {
 		var running atomic.Bool
@@ -93,7 +135,7 @@ func barrierMarking(b *B) {
 		time.Sleep(50 * time.Microsecond) // let the cycle start marking
 		for stored < b.N && running.Load() {
 			t0 := time.Now()
-			brStores(o, t, brBatch)
+			batch()
 			d := time.Since(t0).Nanoseconds()
 			if running.Load() {
 				timed += d
