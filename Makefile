@@ -63,6 +63,8 @@
 #               libmimalloc-dev, libgoogle-perftools-dev, golang-go), build
 #               them (the Go workloads with go build) and make bench runs
 #               every runtime side by side: run --runtime=$(PEER_RUNTIMES)
+#               --idle-mark=on (gomem with Go's idle mark workers, which Go
+#               always runs; an --idle-mark in BENCH_ARGS replaces it)
 #   JOBS        parallel build and test jobs      (2)
 #   WERROR      ON/OFF: warnings are errors       (ON when CI=true, else OFF)
 
@@ -99,9 +101,12 @@ QUICK_MIN_TIME := 0.05
 QUICK_ARGS := --benchmark_min_time=$(QUICK_MIN_TIME) --benchmark_repetitions=2
 QUICK_EVERY := ^steady_heap/.*/threads:1$$
 # PEERS=1: the same workloads on Go, Boehm GC and the malloc family,
-# interleaved by repetition (README: Peers).
+# interleaved by repetition (README: Peers), gomem configured as Go runs:
+# with idle mark workers (Go always marks on idle Ps; gomem's default,
+# off, measures the 25% utilisation goal alone).
 PEER_RUNTIMES := gomem,go,boehm,glibc,jemalloc,mimalloc,tcmalloc
-BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(PEERS)),--runtime=$(PEER_RUNTIMES)) \
+PEER_IDLE_MARK := $(if $(findstring --idle-mark,$(BENCH_ARGS)),,--idle-mark=on)
+BENCH_RUN_ARGS := $(if $(filter 1 yes true on ON,$(PEERS)),--runtime=$(PEER_RUNTIMES) $(PEER_IDLE_MARK)) \
                   $(if $(filter 1 yes true on ON,$(QUICK)),$(QUICK_ARGS)) \
                   $(if $(BENCH_NAME),--name $(BENCH_NAME)) $(BENCH_ARGS)
 # The default suite (README: Benchmarks): BENCH_FILTER's benchmarks at

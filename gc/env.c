@@ -1,7 +1,8 @@
 /*
  * env.c — reading GOGC, GOMEMLIMIT and GODEBUG as Go reads them
  * (mgcpacer.go readGOGC and readGOMEMLIMIT, string.go parseByteCount,
- * runtime1.go parsedebugvars).
+ * runtime1.go parsedebugvars), and gomem's own GOMEM_COLLECTOR and
+ * GOMEM_IDLE_MARK.
  *
  * Where Go differs: Go quietly falls back to GOGC=100 on a malformed GOGC
  * and ignores malformed GODEBUG values; gomem refuses them at gm_init with
@@ -124,6 +125,19 @@ int gm_parse_collector(const char *s, gm_collector *c)
 	return GM_ECOLLECTOR;
 }
 
+int gm_parse_idle_mark(const char *s, int *on)
+{
+	static const struct { const char *name; int on; } names[] = {
+		{ "0", 0 }, { "off", 0 }, { "1", 1 }, { "on", 1 },
+	};
+	for (size_t i = 0; s != NULL && i < sizeof names / sizeof *names; i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*on = names[i].on;
+			return GM_OK;
+		}
+	return GM_EIDLEMARK;
+}
+
 /* note the first malformed variable in cfg */
 static void env_record_error(gm_config *cfg, int err, const char *name, const char *v)
 {
@@ -152,4 +166,7 @@ void gm_config_default(gm_config *cfg)
 	v = getenv("GOMEM_COLLECTOR");
 	if (v != NULL && *v != '\0' && gm_parse_collector(v, &cfg->collector) != GM_OK)
 		env_record_error(cfg, GM_ECOLLECTOR, "GOMEM_COLLECTOR", v);
+	v = getenv("GOMEM_IDLE_MARK");
+	if (v != NULL && *v != '\0' && gm_parse_idle_mark(v, &cfg->idle_mark) != GM_OK)
+		env_record_error(cfg, GM_EIDLEMARK, "GOMEM_IDLE_MARK", v);
 }

@@ -38,6 +38,7 @@ static const char *init_generic_message(int err)
 	case GM_EGOMEMLIMIT: return "GOMEMLIMIT is malformed: expected a byte count with an optional B, KiB, MiB, GiB or TiB suffix (e.g. 512MiB), or \"off\"";
 	case GM_EGODEBUG: return "GODEBUG is malformed: expected gctrace=N and gccheckmark=N with N a non-negative integer";
 	case GM_ECOLLECTOR: return "GOMEM_COLLECTOR is malformed: expected hybrid, stw, dijkstra or yuasa";
+	case GM_EIDLEMARK: return "GOMEM_IDLE_MARK is malformed: expected 0 or off (no idle mark workers), 1 or on";
 	case GM_EALREADY: return "gm_init was already called (call gm_shutdown first)";
 	case GM_ENOTINIT: return "gomem is not initialised: call gm_init first";
 	case GM_ENOMEM: return "out of memory: the OS refused to map memory";

@@ -85,7 +85,11 @@ static int context_runtimes(json_t *run, const gmb_context_run *r)
 		"{s:o?, s:o?, s:i, s:s}", "run", names, "skipped", skipped,
 		"rounds", (int)r->rounds, "interleaving",
 		"round r runs every configuration's runtimes once, one "
-		"repetition each, in --runtime's order rotated left by r"));
+		"repetition each, in --runtime's order rotated left by r; a "
+		"peer runs once per value of the settings it sees (gogc, "
+		"memlimit, procs, threads): a configuration that differs from "
+		"an earlier one only in gomem's collector or idle_mark has "
+		"that one's peer results (configs[i].peers_from)"));
 }
 
 static json_t *context_run(const gmb_context_run *r)
@@ -212,7 +216,8 @@ static json_t *context_list(const gmb_settings *s, unsigned bit)
 	size_t n = bit == GMB_SET_GOGC ? s->ngogc
 		   : bit == GMB_SET_MEMLIMIT ? s->nmemlimit
 		   : bit == GMB_SET_COLLECTOR ? s->ncollector
-		   : bit == GMB_SET_PROCS ? s->nprocs : s->nthreads;
+		   : bit == GMB_SET_PROCS ? s->nprocs
+		   : bit == GMB_SET_IDLE_MARK ? s->nidle_mark : s->nthreads;
 	if (n == 0)
 		return json_null();
 	json_t *a = json_array();
@@ -223,7 +228,9 @@ static json_t *context_list(const gmb_settings *s, unsigned bit)
 			: bit == GMB_SET_COLLECTOR
 				? json_string(gmb_collector_name(s->collector[i]))
 			: bit == GMB_SET_PROCS ? json_integer(s->procs[i])
-					       : json_integer(s->threads[i]);
+			: bit == GMB_SET_IDLE_MARK
+				? json_string(s->idle_mark[i] ? "on" : "off")
+				: json_integer(s->threads[i]);
 		json_array_append_new(a, v);
 	}
 	return a;
@@ -231,12 +238,13 @@ static json_t *context_list(const gmb_settings *s, unsigned bit)
 
 static json_t *context_settings(const gmb_context_run *r)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "gogc",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "gogc",
 			 context_list(r->settings, GMB_SET_GOGC), "memlimit",
 			 context_list(r->settings, GMB_SET_MEMLIMIT), "collector",
 			 context_list(r->settings, GMB_SET_COLLECTOR), "procs",
 			 context_list(r->settings, GMB_SET_PROCS), "threads",
-			 context_list(r->settings, GMB_SET_THREADS), "pin",
+			 context_list(r->settings, GMB_SET_THREADS), "idle_mark",
+			 context_list(r->settings, GMB_SET_IDLE_MARK), "pin",
 			 gmb_pin_name(r->pin), "membind",
 			 gmb_membind_name(r->membind));
 }
@@ -271,19 +279,31 @@ static json_t *context_config_placement(const gmb_context_run *r, size_t i)
 			 context_slots(r, "index", base, npus ? npus : 1));
 }
 
+/* In a run with peers, configuration i's "peers_from": the configuration
+ * whose peer runs stand for its own (gmb_config_peer_twin). */
+static json_t *context_peers_from(const gmb_context_run *r, size_t i,
+				  json_t *config)
+{
+	if (config != NULL && r->runtimes != NULL)
+		json_object_set_new(config, "peers_from", json_integer(
+			(json_int_t)gmb_config_peer_twin(r->configs, i)));
+	return config;
+}
+
 static json_t *context_config(const gmb_context_run *r, size_t i)
 {
 	const gmb_config *c = &r->configs[i];
 	char label[GMB_CONFIG_TEXT_MAX];
 	gmb_config_format(c, label, sizeof label);
-	return json_pack("{s:i, s:s, s:o, s:o, s:s, s:i, s:o, s:i, s:o}",
+	return context_peers_from(r, i, json_pack("{s:i, s:s, s:o, s:o, s:s, s:i, s:o, s:b, s:i, s:o}",
 			 "index", (int)i, "label", label, "gogc",
 			 context_gogc(c->gogc), "memory_limit",
 			 context_memlimit(c->memlimit), "collector",
 			 gmb_collector_name(c->collector), "procs", c->procs,
-			 "threads", context_threads(c->threads), "exit_status",
+			 "threads", context_threads(c->threads), "idle_mark",
+			 c->idle_mark != 0, "exit_status",
 			 r->exit_status[i], "placement",
-			 context_config_placement(r, i));
+			 context_config_placement(r, i)));
 }
 
 static json_t *context_configs(const gmb_context_run *r)
@@ -300,13 +320,14 @@ static json_t *context_configs(const gmb_context_run *r)
 json_t *gmb_context_build(const gmb_context_run *r)
 {
 	return json_pack(
-		"{s:i, s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:{s:s, s:s, "
-		"s:s}, s:o}",
+		"{s:i, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:{s:s, "
+		"s:s, s:s}, s:o}",
 		"schema_version", GMB_RESULTS_SCHEMA_VERSION, "run",
 		context_run(r), "build", context_build_info(), "machine",
 		gmb_context_machine(r->topo), "environment", "GOGC",
 		context_env("GOGC"), "GOMEMLIMIT", context_env("GOMEMLIMIT"),
-		"GODEBUG", context_env("GODEBUG"), "settings",
+		"GODEBUG", context_env("GODEBUG"), "GOMEM_IDLE_MARK",
+		context_env("GOMEM_IDLE_MARK"), "settings",
 		context_settings(r), "placement", "pin", gmb_pin_name(r->pin),
 		"membind", gmb_membind_name(r->membind), "rule",
 		CONTEXT_SLOT_RULE, "configs", context_configs(r));
@@ -355,6 +376,7 @@ void gmb_context_benchmark(const gm_config *cfg, const gmb_config *c,
 	snprintf(buf, sizeof buf, "%d", cfg->procs);
 	gmb_add_context("gomem_procs", buf);
 	gmb_add_context("gomem_collector", gmb_collector_name(cfg->collector));
+	gmb_add_context("gomem_idle_mark", cfg->idle_mark ? "on" : "off");
 	if (c->threads == 0)
 		snprintf(buf, sizeof buf, "all");
 	else

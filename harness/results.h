@@ -154,12 +154,15 @@ typedef struct gmb_results_config {
 	int index;               /* the benchmarks' "gomem_config" */
 	const char *label;       /* "gogc=50,memlimit=off,collector=hybrid,
 				  * procs=0,threads=all": every setting, in
-				  * this order; equal labels, equal settings */
+				  * this order, then ",idle_mark=on" when
+				  * on; equal labels, equal settings */
 	int gogc;                /* percent, or -1 (GM_GOGC_OFF) */
 	int64_t memory_limit;    /* bytes, or INT64_MAX (GM_MEMLIMIT_OFF) */
 	const char *collector;   /* "hybrid", "stw", "dijkstra", "yuasa" */
 	int procs;               /* 0: online CPUs */
 	int threads;             /* 0: the thread counts workloads register */
+	bool idle_mark;          /* gomem's idle mark workers; false when
+				  * context.json predates the setting */
 } gmb_results_config;
 
 /* A user counter of a benchmark entry (items_per_second, ...). */

@@ -30,7 +30,7 @@
  * top-level context (each part's whole context stays in gomem_configs). */
 static const char *const rj_config_keys[] = {
 	"gomem_config", "gomem_gogc", "gomem_memory_limit", "gomem_procs",
-	"gomem_collector", "gomem_threads",
+	"gomem_collector", "gomem_threads", "gomem_idle_mark",
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -396,6 +396,8 @@ static bool rj_config(rj_ctx *c, const json_t *o, size_t i,
 	out->collector = rj_str(c, o, where, "collector", &bad);
 	out->procs = (int)rj_int(c, o, where, "procs", &bad);
 	out->threads = (int)rj_int_or(c, o, where, "threads", "all", 0, &bad);
+	json_t *idle = rj_get(c, o, where, "idle_mark", RJ_BOOL, false, &bad);
+	out->idle_mark = idle != NULL && json_is_true(idle); /* absent: off */
 	if (!bad && out->index != (int)i)
 		return gmb_errf(c->err, c->errlen, "%s: %s.index is %d, not %zu",
 			      c->file, where, out->index, i), false;

@@ -38,6 +38,7 @@
  * error; 2 for a bad command line or environment.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,7 +419,8 @@ static void run_cycles_name(const gmb_run_opts *o, const gmb_config *c,
 		    (s->nmemlimit ? GMB_SET_MEMLIMIT : 0) |
 		    (s->ncollector ? GMB_SET_COLLECTOR : 0) |
 		    (s->nprocs ? GMB_SET_PROCS : 0) |
-		    (s->nthreads ? GMB_SET_THREADS : 0);
+		    (s->nthreads ? GMB_SET_THREADS : 0) |
+		    (s->nidle_mark ? GMB_SET_IDLE_MARK : 0);
 	if (shown.set == 0)
 		shown.set = GMB_SET_GOGC;
 	char label[GMB_CONFIG_TEXT_MAX];
@@ -519,6 +521,30 @@ static int run_config(const gmb_run_opts *o, run_plan *p, const run_job *j,
 	return st;
 }
 
+/* Peer `rtn` on job j, whose configuration differs from the earlier
+ * `twin` only in gomem's own settings: twin's run, filed under j's
+ * configuration too (its files are named as run_peer_config names
+ * them).  0, or -(exit status). */
+static int run_peer_twin(const char *rtn, size_t twin, const run_job *j,
+			 const char *json, const char *pauses,
+			 const run_parts *rp)
+{
+	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
+	const char *slash = strrchr(json, '/');
+	int dir = (int)(slash - json);
+	char from_json[PATH_MAX + 160], from_pauses[PATH_MAX + 160];
+	snprintf(from_json, sizeof from_json, "%.*s/peer-%s-%zu%s.r%d.json",
+		 dir, json, rtn, twin, sfx, j->round);
+	snprintf(from_pauses, sizeof from_pauses, "%.*s/peer-%s-%zu%s.pauses.csv",
+		 dir, json, rtn, twin, sfx);
+	if (j->round <= 0)
+		printf("\n-- %s, configuration %s: configuration %zu's run (it "
+		       "differs only in gomem's collector or idle_mark) --\n",
+		       rtn, rp->labels[j->i], twin + 1);
+	return gmb_run_peer_share(from_json, json, pauses ? from_pauses : NULL,
+				  pauses) ? -GMB_EXIT_FAIL : 0;
+}
+
 /* Run peer rt on job j (of an interleaved run); 0, or 1 when a benchmark
  * of it failed (a peer that failed outright is left out). */
 static int run_peer_config(const gmb_run_opts *go, const run_plan *p,
@@ -539,6 +565,9 @@ static int run_peer_config(const gmb_run_opts *go, const run_plan *p,
 	run_part_add(rp, &(gmb_results_part){json, (int)j->i, rp->labels[j->i],
 					     rtn, j->round, j->rounds},
 		     pauses);
+	size_t twin = gmb_config_peer_twin(p->configs, j->i);
+	if (twin != j->i)
+		return run_peer_twin(rtn, twin, j, json, pauses, rp);
 	int rc = gmb_run_peer(o, &p->configs[j->i], rt, rp->labels[j->i],
 			      json, pauses);
 	struct stat sb;

@@ -187,6 +187,14 @@ size_t gmb_run_rounds(const gmb_run_opts *o, const char *dflt);
  * failed), or -1 (the peer failed: said, its part removed). */
 int gmb_run_peer(const gmb_run_opts *o, const gmb_config *c, gmb_runtime rt,
 		 const char *label, const char *json, const char *pauses);
+/* Instead of a second run of a peer under a configuration that differs
+ * from an earlier one only in gomem's own settings (collector, idle_mark;
+ * gmb_config_peer_twin): that run's JSON `from_json` and pauses
+ * `from_pauses` become this configuration's `json` and `pauses` too
+ * (hard links; a missing file, a peer that failed or matched nothing,
+ * stays missing).  0, or -1 after a message. */
+int gmb_run_peer_share(const char *from_json, const char *json,
+		       const char *from_pauses, const char *pauses);
 /* Write `out` (pauses.csv) from the pause parts pauses[i] of parts[i]
  * (NULL or missing: none).  1 when it has rows, 0 when not, -1 on
  * error. */

@@ -16,7 +16,11 @@
  *    flags with the filter turned to the peer's names, --threads,
  *    --pauses-out; wait.  A peer that fails is reported and left out;
  *    the run goes on.
- * 4. gmb_run_merge_pauses: pauses.csv from every part:
+ * 4. A peer sees gogc, memlimit, procs and threads only: under a
+ *    configuration that differs from an earlier one only in gomem's
+ *    collector or idle_mark it is not run again; gmb_run_peer_share
+ *    files that run's results under this configuration too.
+ * 5. gmb_run_merge_pauses: pauses.csv from every part:
  *    runtime,config,benchmark,pause_ns.
  */
 #include <errno.h>
@@ -160,6 +164,23 @@ out:
 		status);
 	unlink(json);
 	return -1;
+}
+
+/* `to` as a second name of `from`; 0 when from is missing. */
+static int rp_link(const char *from, const char *to)
+{
+	if (from == NULL || to == NULL || link(from, to) == 0 || errno == ENOENT)
+		return 0;
+	fprintf(stderr, "gomem-bench run: cannot link %s to %s: %s\n", to,
+		from, strerror(errno));
+	return -1;
+}
+
+int gmb_run_peer_share(const char *from_json, const char *json,
+		       const char *from_pauses, const char *pauses)
+{
+	return rp_link(from_json, json) != 0 || rp_link(from_pauses, pauses) != 0
+		? -1 : 0;
 }
 
 int gmb_run_merge_pauses(const gmb_results_part *parts,

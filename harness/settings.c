@@ -12,9 +12,12 @@
  *    int64 key, which is what duplicates are checked on ("off" and "-1"
  *    are the same GOGC) and what is stored.
  * 2. gmb_settings_expand: the cross product, as nested counters (an
- *    odometer) with gogc the slowest digit and threads the fastest.
+ *    odometer) with gogc the slowest digit and idle_mark the fastest.
  * 3. gmb_config_format / gmb_config_parse: "key=value,..." both ways; the
- *    parser takes the same value syntax as the flags.
+ *    parser takes the same value syntax as the flags.  idle_mark=off is
+ *    left out of a complete configuration's text, and read back into one
+ *    that lacks it (settings.h), so that labels written before the
+ *    setting existed still name their configuration.
  */
 #include "harness/errf.h"
 #include "harness/settings.h"
@@ -29,12 +32,14 @@
  * on, low enough that a typo (10000) is caught rather than started. */
 #define SETTINGS_MAX_COUNT 1024
 
-enum { F_GOGC, F_MEMLIMIT, F_COLLECTOR, F_PROCS, F_THREADS, F_COUNT };
+enum { F_GOGC, F_MEMLIMIT, F_COLLECTOR, F_PROCS, F_THREADS, F_IDLE_MARK,
+       F_COUNT };
 
 typedef int (*settings_value_fn)(const char *v, int64_t *key);
 
 typedef struct settings_flag {
-	const char *name;       /* flag without "--"; also the config key */
+	const char *name;       /* flag without "--" */
+	const char *key;        /* in the configuration text */
 	settings_value_fn parse;
 	const char *accepted;   /* completes "--NAME takes ..." */
 } settings_flag;
@@ -95,18 +100,29 @@ static int settings_value_threads(const char *v, int64_t *key)
 	return settings_value_count(v, 1, key);
 }
 
+static int settings_value_idle_mark(const char *v, int64_t *key)
+{
+	if (strcmp(v, "off") != 0 && strcmp(v, "on") != 0)
+		return -1;
+	*key = strcmp(v, "on") == 0;
+	return 0;
+}
+
 static const settings_flag settings_flags[F_COUNT] = {
-	[F_GOGC] = {"gogc", settings_value_gogc,
+	[F_GOGC] = {"gogc", "gogc", settings_value_gogc,
 		    "GOGC values: percentages (integers such as 100) or off"},
-	[F_MEMLIMIT] = {"memlimit", settings_value_memlimit,
+	[F_MEMLIMIT] = {"memlimit", "memlimit", settings_value_memlimit,
 			"GOMEMLIMIT values: byte counts with an optional B, "
 			"KiB, MiB, GiB or TiB suffix (e.g. 512MiB), or off"},
-	[F_COLLECTOR] = {"collector", settings_value_collector,
+	[F_COLLECTOR] = {"collector", "collector", settings_value_collector,
 			 "collector names: stw, dijkstra, yuasa, hybrid"},
-	[F_PROCS] = {"procs", settings_value_procs,
+	[F_PROCS] = {"procs", "procs", settings_value_procs,
 		     "integers from 0 (online CPUs) to 1024"},
-	[F_THREADS] = {"threads", settings_value_threads,
+	[F_THREADS] = {"threads", "threads", settings_value_threads,
 		       "thread counts: integers from 1 to 1024"},
+	[F_IDLE_MARK] = {"idle-mark", "idle_mark", settings_value_idle_mark,
+			 "off (no idle mark workers) or on (Go's idle mark "
+			 "workers, as Go always runs them)"},
 };
 
 /* The flag `arg` names ("--NAME" or "--NAME=..."), or -1. */
@@ -131,7 +147,7 @@ bool gmb_settings_is_flag(const char *arg)
 static size_t *settings_len(gmb_settings *s, int f)
 {
 	size_t *lens[F_COUNT] = {&s->ngogc, &s->nmemlimit, &s->ncollector,
-				 &s->nprocs, &s->nthreads};
+				 &s->nprocs, &s->nthreads, &s->nidle_mark};
 	return lens[f];
 }
 
@@ -147,7 +163,8 @@ static int64_t settings_get(const gmb_settings *s, int f, size_t i)
 	case F_MEMLIMIT: return s->memlimit[i];
 	case F_COLLECTOR: return (int64_t)s->collector[i];
 	case F_PROCS: return s->procs[i];
-	default: return s->threads[i];
+	case F_THREADS: return s->threads[i];
+	default: return s->idle_mark[i];
 	}
 }
 
@@ -158,7 +175,8 @@ static void settings_put(gmb_settings *s, int f, size_t i, int64_t key)
 	case F_MEMLIMIT: s->memlimit[i] = key; break;
 	case F_COLLECTOR: s->collector[i] = (gm_collector)key; break;
 	case F_PROCS: s->procs[i] = (int)key; break;
-	default: s->threads[i] = (int)key; break;
+	case F_THREADS: s->threads[i] = (int)key; break;
+	default: s->idle_mark[i] = (int)key; break;
 	}
 }
 
@@ -242,7 +260,7 @@ size_t gmb_settings_count(const gmb_settings *s)
 
 static const unsigned settings_bits[F_COUNT] = {
 	GMB_SET_GOGC, GMB_SET_MEMLIMIT, GMB_SET_COLLECTOR, GMB_SET_PROCS,
-	GMB_SET_THREADS,
+	GMB_SET_THREADS, GMB_SET_IDLE_MARK,
 };
 
 /* Set field f of c to the key v. */
@@ -254,7 +272,8 @@ static void config_set_field(gmb_config *c, int f, int64_t v)
 	case F_MEMLIMIT: c->memlimit = v; break;
 	case F_COLLECTOR: c->collector = (gm_collector)v; break;
 	case F_PROCS: c->procs = (int)v; break;
-	default: c->threads = (int)v; break;
+	case F_THREADS: c->threads = (int)v; break;
+	default: c->idle_mark = (int)v; break;
 	}
 }
 
@@ -306,6 +325,8 @@ void gmb_config_resolve(gmb_config *c, const gm_config *env)
 		c->procs = env->procs;
 	if (!(c->set & GMB_SET_THREADS))
 		c->threads = 0;
+	if (!(c->set & GMB_SET_IDLE_MARK))
+		c->idle_mark = env->idle_mark != 0;
 	c->set = GMB_SET_ALL;
 }
 
@@ -325,6 +346,11 @@ void gmb_config_apply(const gmb_config *c, gm_config *cfg)
 		cfg->collector = c->collector;
 	if (c->set & GMB_SET_PROCS)
 		cfg->procs = c->procs;
+	if (c->set & GMB_SET_IDLE_MARK) {
+		cfg->idle_mark = c->idle_mark;
+		if (cfg->env_error == GM_EIDLEMARK)
+			cfg->env_error = GM_OK;
+	}
 	if (cfg->env_error == GM_OK)
 		cfg->env_detail[0] = '\0';
 }
@@ -368,6 +394,9 @@ static void config_field_text(const gmb_config *c, int f, char *buf, size_t n)
 	case F_PROCS:
 		snprintf(buf, n, "%d", c->procs);
 		break;
+	case F_IDLE_MARK:
+		snprintf(buf, n, "%s", c->idle_mark ? "on" : "off");
+		break;
 	default:
 		if (c->threads == 0)
 			snprintf(buf, n, "all");
@@ -376,6 +405,9 @@ static void config_field_text(const gmb_config *c, int f, char *buf, size_t n)
 		break;
 	}
 }
+
+/* The fields other than idle_mark: all of them make a text complete. */
+#define SETTINGS_SET_FIVE (GMB_SET_ALL & ~GMB_SET_IDLE_MARK)
 
 int gmb_config_format(const gmb_config *c, char *buf, size_t n)
 {
@@ -386,10 +418,12 @@ int gmb_config_format(const gmb_config *c, char *buf, size_t n)
 	for (int f = 0; f < F_COUNT; f++) {
 		if (!(c->set & settings_bits[f]))
 			continue;
+		if (f == F_IDLE_MARK && c->set == GMB_SET_ALL && !c->idle_mark)
+			continue; /* a complete label reads as before idle_mark */
 		char v[64];
 		config_field_text(c, f, v, sizeof v);
 		int k = snprintf(buf + used, n - used, "%s%s=%s",
-				 used ? "," : "", settings_flags[f].name, v);
+				 used ? "," : "", settings_flags[f].key, v);
 		if (k < 0 || (size_t)k >= n - used)
 			return -1;
 		used += (size_t)k;
@@ -406,14 +440,14 @@ static int config_parse_field(char *field, gmb_config *c, const char *text,
 	if (eq != NULL) {
 		*eq = '\0';
 		for (int i = 0; i < F_COUNT && f < 0; i++)
-			if (strcmp(field, settings_flags[i].name) == 0)
+			if (strcmp(field, settings_flags[i].key) == 0)
 				f = i;
 	}
 	if (f < 0)
 		return gmb_errf(err, errlen, "configuration '%s': '%s' is "
 				    "not key=value with a key among gogc, "
-				    "memlimit, collector, procs, threads",
-				    text, field);
+				    "memlimit, collector, procs, threads, "
+				    "idle_mark", text, field);
 	if (c->set & settings_bits[f])
 		return gmb_errf(err, errlen, "configuration '%s': %s is "
 				    "given twice", text, field);
@@ -445,6 +479,8 @@ int gmb_config_parse(const char *text, gmb_config *c, char *err,
 			return -1;
 		p = comma != NULL ? comma + 1 : NULL;
 	}
+	if (c->set == SETTINGS_SET_FIVE) /* complete: see gmb_config_format */
+		config_set_field(c, F_IDLE_MARK, 0);
 	return 0;
 }
 
@@ -456,7 +492,24 @@ bool gmb_config_equal(const gmb_config *a, const gmb_config *b)
 	       (!(a->set & GMB_SET_MEMLIMIT) || a->memlimit == b->memlimit) &&
 	       (!(a->set & GMB_SET_COLLECTOR) || a->collector == b->collector) &&
 	       (!(a->set & GMB_SET_PROCS) || a->procs == b->procs) &&
-	       (!(a->set & GMB_SET_THREADS) || a->threads == b->threads);
+	       (!(a->set & GMB_SET_THREADS) || a->threads == b->threads) &&
+	       (!(a->set & GMB_SET_IDLE_MARK) || a->idle_mark == b->idle_mark);
+}
+
+bool gmb_config_peer_equal(const gmb_config *a, const gmb_config *b)
+{
+	gmb_config x = *a, y = *b;
+	x.collector = y.collector = GM_HYBRID;
+	x.idle_mark = y.idle_mark = 0;
+	return gmb_config_equal(&x, &y);
+}
+
+size_t gmb_config_peer_twin(const gmb_config *configs, size_t i)
+{
+	size_t k = 0;
+	while (k < i && !gmb_config_peer_equal(&configs[k], &configs[i]))
+		k++;
+	return k;
 }
 
 static const char *const collector_names[] = {

@@ -46,6 +46,7 @@ enum {
 	GM_ENOMEM = 7,       /* the OS refused memory */
 	GM_EATTACHED = 8,    /* gm_thread_attach on an attached thread */
 	GM_ECOLLECTOR = 9,   /* GOMEM_COLLECTOR in the environment is malformed */
+	GM_EIDLEMARK = 10,   /* GOMEM_IDLE_MARK in the environment is malformed */
 };
 
 /* What an error code means, in words.  For the error gm_init returned last,
@@ -85,8 +86,10 @@ typedef struct gm_config {
 	 * the object.  Slow: for tests and debugging. */
 	int gccheckmark;
 	/* Mark on otherwise idle CPUs too (Go's idle mark workers): extra
-	 * workers at the lowest scheduling priority (SCHED_IDLE).  Off by
-	 * default, so that the 25% utilisation goal is what is measured. */
+	 * workers at the lowest scheduling priority (nice 19).  Off by
+	 * default, so that the 25% utilisation goal is what is measured; Go
+	 * always runs them.  GOMEM_IDLE_MARK=1|on or 0|off in the environment
+	 * sets it (anything else: GM_EIDLEMARK). */
 	int idle_mark;
 	gm_oom_policy on_oom;
 	gm_thread_start_fn thread_start;
@@ -101,7 +104,8 @@ typedef struct gm_config {
 /* Defaults, read from the environment as Go reads it: GOGC (a percentage
  * or "off"), GOMEMLIMIT (bytes with an optional B, KiB, MiB, GiB or TiB
  * suffix, or "off"), GODEBUG=gctrace=N,gccheckmark=0|1; and gomem's own
- * GOMEM_COLLECTOR=hybrid|stw|dijkstra|yuasa. */
+ * GOMEM_COLLECTOR=hybrid|stw|dijkstra|yuasa and GOMEM_IDLE_MARK=0|1|off|on
+ * (idle_mark). */
 void gm_config_default(gm_config *cfg);
 
 /* Parsers behind gm_config_default, for tools that take the same syntax
@@ -110,6 +114,8 @@ int gm_parse_gogc(const char *s, int *pct);
 int gm_parse_memlimit(const char *s, int64_t *bytes);
 /* "hybrid", "stw", "dijkstra" or "yuasa" (GM_OK), else GM_ECOLLECTOR */
 int gm_parse_collector(const char *s, gm_collector *c);
+/* "0" or "off" (*on = 0), "1" or "on" (*on = 1): GM_OK; else GM_EIDLEMARK */
+int gm_parse_idle_mark(const char *s, int *on);
 
 /* Initialise the library (once).  cfg may be NULL for the defaults. */
 int gm_init(const gm_config *cfg);

@@ -1,6 +1,7 @@
 /*
  * test_env.c — Check suite "env": configuration from the environment
- * (gc/env.c: GOGC, GOMEMLIMIT, GODEBUG=gctrace as Go reads them) and the
+ * (gc/env.c: GOGC, GOMEMLIMIT, GODEBUG=gctrace as Go reads them, and
+ * gomem's own GOMEM_COLLECTOR and GOMEM_IDLE_MARK) and the
  * errors of gm_init, gm_thread_attach and gm_strerror (gc/init.c,
  * gc/proc.c).
  *
@@ -15,19 +16,21 @@
  * still unsets what it set and shuts down what it initialised.
  */
 #include <check.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gomem.h"
 
-/* the three variables gm_config_default reads, cleared before each test */
+/* the variables gm_config_default reads, cleared before each test */
 static void env_clear(void)
 {
 	unsetenv("GOGC");
 	unsetenv("GOMEMLIMIT");
 	unsetenv("GODEBUG");
 	unsetenv("GOMEM_COLLECTOR");
+	unsetenv("GOMEM_IDLE_MARK");
 }
 
 static void assert_contains(const char *text, const char *want)
@@ -154,6 +157,7 @@ START_TEST(config_defaults_without_environment)
 	ck_assert_int_eq(cfg.procs, 0);
 	ck_assert_int_eq(cfg.collector, GM_HYBRID);
 	ck_assert_int_eq(cfg.gctrace, 0);
+	ck_assert_int_eq(cfg.idle_mark, 0);
 	ck_assert_int_eq(cfg.on_oom, GM_OOM_ABORT);
 	ck_assert_ptr_null((void *)cfg.thread_start);
 	ck_assert_ptr_null(cfg.thread_start_ctx);
@@ -276,6 +280,94 @@ START_TEST(config_collector)
 	assert_contains(gm_strerror(GM_ECOLLECTOR), "GOMEM_COLLECTOR=cms");
 	assert_contains(gm_strerror(GM_ECOLLECTOR), "hybrid, stw, dijkstra or yuasa");
 	env_clear();
+}
+END_TEST
+
+/* GOMEM_IDLE_MARK is 0/off or 1/on; an empty value is the default (off);
+ * anything else is refused, naming the variable, the value and the forms */
+START_TEST(config_idle_mark)
+{
+	static const struct { const char *in; int want; } ok[] = {
+		{ "1", 1 }, { "on", 1 }, { "0", 0 }, { "off", 0 }, { "", 0 },
+	};
+	env_clear();
+	gm_config cfg;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		setenv("GOMEM_IDLE_MARK", ok[i].in, 1);
+		gm_config_default(&cfg);
+		ck_assert_msg(cfg.env_error == GM_OK, "GOMEM_IDLE_MARK=%s: env_error %d",
+			      ok[i].in, cfg.env_error);
+		ck_assert_msg(cfg.idle_mark == ok[i].want, "GOMEM_IDLE_MARK=%s: idle_mark %d",
+			      ok[i].in, cfg.idle_mark);
+	}
+	static const char *const bad[] = { "yes", "true", "ON", "2", "-1", "on ", " 1", "01" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int on = 7;
+		ck_assert_int_eq(gm_parse_idle_mark(bad[i], &on), GM_EIDLEMARK);
+		ck_assert_int_eq(on, 7); /* left alone on error */
+		setenv("GOMEM_IDLE_MARK", bad[i], 1);
+		gm_config_default(&cfg);
+		ck_assert_msg(cfg.env_error == GM_EIDLEMARK, "GOMEM_IDLE_MARK=%s: env_error %d",
+			      bad[i], cfg.env_error);
+		ck_assert_int_eq(cfg.idle_mark, 0); /* the default stays */
+	}
+	ck_assert_int_eq(gm_parse_idle_mark(NULL, &(int){0}), GM_EIDLEMARK);
+	setenv("GOMEM_IDLE_MARK", "yes", 1);
+	gm_config_default(&cfg);
+	assert_contains(cfg.env_detail, "GOMEM_IDLE_MARK=yes");
+	ck_assert_int_eq(gm_init(&cfg), GM_EIDLEMARK);
+	assert_contains(gm_strerror(GM_EIDLEMARK), "GOMEM_IDLE_MARK=yes");
+	assert_contains(gm_strerror(GM_EIDLEMARK), "0 or off");
+	assert_contains(gm_strerror(GM_EIDLEMARK), "1 or on");
+	ck_assert_int_eq(gm_thread_attach(), GM_ENOTINIT); /* refused: not initialised */
+	env_clear();
+}
+END_TEST
+
+/* the collector threads started, by role (gm_config.thread_start) */
+static atomic_int started_mark, started_idlemark;
+
+static void count_thread(const char *role, int index, void *ctx)
+{
+	(void)index;
+	(void)ctx;
+	if (strcmp(role, "mark") == 0)
+		atomic_fetch_add(&started_mark, 1);
+	else if (strcmp(role, "idlemark") == 0)
+		atomic_fetch_add(&started_idlemark, 1);
+}
+
+/* The mark workers gm_init starts for procs = 2 under GOMEM_IDLE_MARK=v:
+ * *mark dedicated/fractional ones, *idle idle ones.  gm_shutdown joins
+ * them, so every one has called thread_start by then. */
+static void workers_under(const char *v, int *mark, int *idle)
+{
+	env_clear();
+	setenv("GOMEM_IDLE_MARK", v, 1);
+	gm_config cfg;
+	gm_config_default(&cfg);
+	cfg.procs = 2;
+	cfg.thread_start = count_thread;
+	atomic_store(&started_mark, 0);
+	atomic_store(&started_idlemark, 0);
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	gm_shutdown();
+	*mark = atomic_load(&started_mark);
+	*idle = atomic_load(&started_idlemark);
+	env_clear();
+}
+
+/* GOMEM_IDLE_MARK=on starts Go's idle mark workers, one per proc, beside
+ * the usual ones; off starts none */
+START_TEST(idle_mark_starts_idle_workers)
+{
+	int mark, idle;
+	workers_under("on", &mark, &idle);
+	ck_assert_int_eq(mark, 2);
+	ck_assert_int_eq(idle, 2);
+	workers_under("0", &mark, &idle);
+	ck_assert_int_eq(mark, 2);
+	ck_assert_int_eq(idle, 0);
 }
 END_TEST
 
@@ -496,6 +588,7 @@ START_TEST(strerror_every_code)
 	static const int codes[] = {
 		GM_OK, GM_EINVAL, GM_EGOGC, GM_EGOMEMLIMIT, GM_EGODEBUG,
 		GM_EALREADY, GM_ENOTINIT, GM_ENOMEM, GM_EATTACHED, GM_ECOLLECTOR,
+		GM_EIDLEMARK,
 	};
 	size_t n = sizeof codes / sizeof codes[0];
 	for (size_t i = 0; i < n; i++) {
@@ -508,7 +601,7 @@ START_TEST(strerror_every_code)
 		for (size_t j = 0; j < i; j++) /* each code its own text */
 			ck_assert_str_ne(m, gm_strerror(codes[j]));
 	}
-	static const int unknown[] = { -1, 10, 42, INT32_MAX, INT32_MIN };
+	static const int unknown[] = { -1, 11, 42, INT32_MAX, INT32_MIN };
 	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
 		assert_contains(gm_strerror(unknown[i]), "unknown");
 }
@@ -563,6 +656,8 @@ static Suite *env_suite(void)
 	tcase_add_test(tc, strerror_every_code);
 	tcase_add_test(tc, config_godebug_gccheckmark);
 	tcase_add_test(tc, config_collector);
+	tcase_add_test(tc, config_idle_mark);
+	tcase_add_test(tc, idle_mark_starts_idle_workers);
 	tcase_add_test(tc, strerror_generic_texts);
 	suite_add_tcase(s, tc);
 	return s;

@@ -90,14 +90,16 @@ static const char *part1 =
 
 /* A complete results directory `dir` (two configurations) made the way
  * run.c makes one, on a synthetic machine. */
-static void make_run(const char *dir)
+/* A run of two configurations into dir: --gogc=50,off (the second with a
+ * 64 MiB limit), or with `flag` instead of --gogc=50,off */
+static void make_run_with(const char *dir, const char *flag)
 {
 	hwloc_topology_t t;
 	gmb_settings s;
 	gmb_config c[2];
 	ck_assert_int_eq(gmb_topology_load(&t, "pack:1 core:2 pu:1", err, sizeof err), 0);
 	memset(&s, 0, sizeof s);
-	ck_assert_int_eq(gmb_settings_parse(&s, "--gogc=50,off", NULL, err, sizeof err), 0);
+	ck_assert_int_eq(gmb_settings_parse(&s, flag, NULL, err, sizeof err), 0);
 	ck_assert_uint_eq(gmb_settings_expand(&s, c, 2), 2);
 	gm_config env;
 	gm_config_default(&env);
@@ -123,7 +125,7 @@ static void make_run(const char *dir)
 
 	unsigned lib_base[2] = {2, 2};
 	int status[2] = {0, 1};
-	char *argv[] = {"run", "--gogc=50,off"};
+	char *argv[] = {"run", (char *)flag};
 	gmb_context_run r = {
 		.name = "x", .date = "2025-01-01T00:00:00Z", .argc = 2,
 		.argv = argv, .settings = &s, .pin = GMB_PIN_COMPACT,
@@ -134,6 +136,11 @@ static void make_run(const char *dir)
 					sizeof err) == 0, "%s", err);
 	ck_assert_int_eq(gmb_results_commit(true), 0);
 	hwloc_topology_destroy(t);
+}
+
+static void make_run(const char *dir)
+{
+	make_run_with(dir, "--gogc=50,off");
 }
 
 /* ---- the directory ------------------------------------------------------------- */
@@ -284,6 +291,53 @@ static void edit(const char *file, const char *from, const char *to)
 	snprintf(cmd, sizeof cmd, "sed -i '0,/%s/s//%s/' run/%s", from, to, file);
 	ck_assert_int_eq(system(cmd), 0);
 }
+
+/* --idle-mark=off,on: context.json records the list and each
+ * configuration's idle_mark; the label names it only when on, so that the
+ * off one reads as a label written before the setting existed */
+START_TEST(load_idle_mark)
+{
+	gmb_results_data d;
+	in_tmpdir();
+	unsetenv("GOGC");
+	unsetenv("GOMEM_IDLE_MARK");
+	make_run_with("run", "--idle-mark=off,on");
+	ck_assert_msg(gmb_results_load("run", &d, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(d.nconfigs, 2);
+	ck_assert(!d.configs[0].idle_mark);
+	ck_assert(d.configs[1].idle_mark);
+	ck_assert_str_eq(d.configs[0].label,
+			 "gogc=100,memlimit=off,collector=hybrid,procs=0,threads=all");
+	ck_assert_str_eq(d.configs[1].label, "gogc=100,memlimit=64MiB,collector=hybrid,"
+			 "procs=0,threads=all,idle_mark=on");
+	ck_assert_ptr_eq(gmb_results_config_by_label(&d, d.configs[1].label),
+			 &d.configs[1]);
+	gmb_config back;
+	ck_assert_int_eq(gmb_config_parse(d.configs[1].label, &back, err, sizeof err), 0);
+	ck_assert_int_eq(back.idle_mark, 1);
+	ck_assert_int_eq(gmb_config_parse(d.configs[0].label, &back, err, sizeof err), 0);
+	ck_assert_uint_eq(back.set, GMB_SET_ALL);
+	ck_assert_int_eq(back.idle_mark, 0);
+	gmb_results_free(&d);
+
+	json_error_t je;
+	json_t *ctx = json_load_file("run/context.json", 0, &je);
+	ck_assert_ptr_nonnull(ctx);
+	json_t *list = json_object_get(json_object_get(ctx, "settings"), "idle_mark");
+	ck_assert_uint_eq(json_array_size(list), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(list, 0)), "off");
+	ck_assert_str_eq(json_string_value(json_array_get(list, 1)), "on");
+	/* a context.json from before the setting: no idle_mark, read as off */
+	json_t *c1 = json_array_get(json_object_get(ctx, "configs"), 1);
+	ck_assert(json_is_true(json_object_get(c1, "idle_mark")));
+	json_object_del(c1, "idle_mark");
+	ck_assert_int_eq(json_dump_file(ctx, "run/context.json", 0), 0);
+	json_decref(ctx);
+	ck_assert_msg(gmb_results_load("run", &d, err, sizeof err) == 0, "%s", err);
+	ck_assert(!d.configs[1].idle_mark);
+	gmb_results_free(&d);
+}
+END_TEST
 
 START_TEST(load_missing_files)
 {
@@ -470,6 +524,7 @@ static Suite *results_suite(void)
 
 	tc = tcase_create("load");
 	tcase_add_test(tc, load_round_trip);
+	tcase_add_test(tc, load_idle_mark);
 	tcase_add_test(tc, load_missing_files);
 	tcase_add_test(tc, load_truncated_and_empty);
 	tcase_add_test(tc, load_corrupt);

@@ -4,7 +4,9 @@
  * bad values (the error text names the flag, the value and what is
  * accepted), the cross product of configurations and its order, resolving
  * against the environment, and the configuration text a parent hands to
- * its child (format then parse gives back the same configuration).
+ * its child (format then parse gives back the same configuration; a
+ * label written before --idle-mark existed still reads as the same
+ * configuration), and which configurations a peer runtime tells apart.
  *
  * GOGC and GOMEMLIMIT values go through the library's own parsers, whose
  * syntax test_env.c covers in depth; here they are checked as lists.
@@ -88,6 +90,25 @@ START_TEST(procs_and_threads_lists)
 }
 END_TEST
 
+START_TEST(idle_mark_list)
+{
+	gmb_settings s;
+	ck_assert_int_eq(parse1(&s, "--idle-mark=off,on"), 0);
+	ck_assert_uint_eq(s.nidle_mark, 2);
+	ck_assert_int_eq(s.idle_mark[0], 0);
+	ck_assert_int_eq(s.idle_mark[1], 1);
+	ck_assert_int_eq(parse1(&s, "--idle-mark=on"), 0);
+	ck_assert_uint_eq(s.nidle_mark, 1);
+	ck_assert_int_eq(s.idle_mark[0], 1);
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(gmb_settings_parse(&s, "--idle-mark", "on,off", err,
+					    sizeof err), 0);
+	ck_assert_uint_eq(s.nidle_mark, 2);
+	ck_assert_int_eq(s.idle_mark[0], 1);
+	ck_assert_int_eq(s.idle_mark[1], 0);
+}
+END_TEST
+
 START_TEST(value_as_next_argument)
 {
 	gmb_settings s;
@@ -106,6 +127,10 @@ START_TEST(is_flag)
 	ck_assert(gmb_settings_is_flag("--collector=stw"));
 	ck_assert(gmb_settings_is_flag("--procs=1"));
 	ck_assert(gmb_settings_is_flag("--threads=1"));
+	ck_assert(gmb_settings_is_flag("--idle-mark=on"));
+	ck_assert(gmb_settings_is_flag("--idle-mark"));
+	ck_assert(!gmb_settings_is_flag("--idle_mark=on")); /* the text's key */
+	ck_assert(!gmb_settings_is_flag("--idle-marks=on"));
 	ck_assert(!gmb_settings_is_flag("--gogcx=1"));
 	ck_assert(!gmb_settings_is_flag("--gog=1"));
 	ck_assert(!gmb_settings_is_flag("-gogc=1"));
@@ -144,6 +169,11 @@ static const struct {
 	{"--threads=all", {"--threads=all", "'all'", "thread counts"}},
 	{"--threads=1,x", {"--threads=1,x", "'x'", "thread counts"}},
 	{"--threads=+1", {"--threads=+1", "'+1'", "thread counts"}},
+	{"--idle-mark=yes", {"--idle-mark=yes", "'yes'", "off (no idle mark workers) or on"}},
+	{"--idle-mark=1", {"--idle-mark=1", "'1'", "off (no idle mark workers) or on"}},
+	{"--idle-mark=ON", {"--idle-mark=ON", "'ON'", "Go's idle mark workers"}},
+	{"--idle-mark=on,on", {"--idle-mark", "'on'", "repeats"}},
+	{"--idle-mark=", {"--idle-mark", "needs a value", "off (no idle"}},
 };
 
 START_TEST(bad_value_named)
@@ -241,6 +271,24 @@ START_TEST(cross_product_order)
 }
 END_TEST
 
+/* idle_mark is the fastest digit, after threads */
+START_TEST(cross_product_idle_mark)
+{
+	gmb_settings s;
+	gmb_config c[8];
+	memset(&s, 0, sizeof s);
+	parse_into(&s, "--idle-mark=off,on");
+	parse_into(&s, "--gogc=100,200");
+	ck_assert_uint_eq(gmb_settings_expand(&s, c, 8), 4);
+	static const int gogc[] = {100, 100, 200, 200}, idle[] = {0, 1, 0, 1};
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_uint_eq(c[i].set, GMB_SET_GOGC | GMB_SET_IDLE_MARK);
+		ck_assert_int_eq(c[i].gogc, gogc[i]);
+		ck_assert_int_eq(c[i].idle_mark, idle[i]);
+	}
+}
+END_TEST
+
 START_TEST(cross_product_all_flags)
 {
 	gmb_settings s;
@@ -251,15 +299,18 @@ START_TEST(cross_product_all_flags)
 	parse_into(&s, "--collector=stw,dijkstra,yuasa,hybrid");
 	parse_into(&s, "--procs=1,2");
 	parse_into(&s, "--threads=1,2");
-	ck_assert_uint_eq(gmb_settings_count(&s), 7 * 3 * 4 * 2 * 2);
-	ck_assert_uint_eq(gmb_settings_expand(&s, c, GMB_CONFIGS_MAX), 336);
-	ck_assert_uint_eq(c[335].set, GMB_SET_ALL);
-	ck_assert_int_eq(c[335].gogc, GM_GOGC_OFF);
-	ck_assert(c[335].memlimit == (int64_t)1 << 30);
-	ck_assert_int_eq(c[335].collector, GM_HYBRID);
-	ck_assert_int_eq(c[335].procs, 2);
-	ck_assert_int_eq(c[335].threads, 2);
-	ck_assert_uint_eq(gmb_settings_expand(&s, c, 335), 0); /* too many */
+	parse_into(&s, "--idle-mark=off,on");
+	ck_assert_uint_eq(gmb_settings_count(&s), 7 * 3 * 4 * 2 * 2 * 2);
+	ck_assert_uint_eq(gmb_settings_expand(&s, c, GMB_CONFIGS_MAX), 672);
+	ck_assert_uint_eq(c[671].set, GMB_SET_ALL);
+	ck_assert_int_eq(c[671].gogc, GM_GOGC_OFF);
+	ck_assert(c[671].memlimit == (int64_t)1 << 30);
+	ck_assert_int_eq(c[671].collector, GM_HYBRID);
+	ck_assert_int_eq(c[671].procs, 2);
+	ck_assert_int_eq(c[671].threads, 2);
+	ck_assert_int_eq(c[671].idle_mark, 1);
+	ck_assert_int_eq(c[670].idle_mark, 0);
+	ck_assert_uint_eq(gmb_settings_expand(&s, c, 671), 0); /* too many */
 }
 END_TEST
 
@@ -279,8 +330,29 @@ START_TEST(resolve_fills_from_environment)
 	ck_assert_int_eq(c.collector, GM_HYBRID);
 	ck_assert_int_eq(c.procs, 0);
 	ck_assert_int_eq(c.threads, 0);
+	ck_assert_int_eq(c.idle_mark, 0);
 	unsetenv("GOGC");
 	unsetenv("GOMEMLIMIT");
+}
+END_TEST
+
+/* --idle-mark's default is $GOMEM_IDLE_MARK, else off; the flag wins */
+START_TEST(resolve_idle_mark_from_environment)
+{
+	gm_config env;
+	gmb_config c = {0}, flag = {.set = GMB_SET_IDLE_MARK, .idle_mark = 0};
+	unsetenv("GOMEM_IDLE_MARK");
+	gm_config_default(&env);
+	gmb_config_resolve(&c, &env);
+	ck_assert_int_eq(c.idle_mark, 0);
+	setenv("GOMEM_IDLE_MARK", "on", 1);
+	gm_config_default(&env);
+	c = (gmb_config){0};
+	gmb_config_resolve(&c, &env);
+	ck_assert_int_eq(c.idle_mark, 1);
+	gmb_config_resolve(&flag, &env);
+	ck_assert_int_eq(flag.idle_mark, 0);
+	unsetenv("GOMEM_IDLE_MARK");
 }
 END_TEST
 
@@ -308,6 +380,36 @@ START_TEST(apply_overrides_and_clears_env_error)
 }
 END_TEST
 
+/* --idle-mark sets gm_config.idle_mark either way and replaces a malformed
+ * GOMEM_IDLE_MARK; without it the environment's value stands */
+START_TEST(apply_idle_mark)
+{
+	gm_config cfg;
+	gmb_config on = {.set = GMB_SET_IDLE_MARK, .idle_mark = 1};
+	gmb_config off = {.set = GMB_SET_IDLE_MARK, .idle_mark = 0};
+	gmb_config none = {.set = GMB_SET_GOGC, .gogc = 100};
+	unsetenv("GOGC");
+	setenv("GOMEM_IDLE_MARK", "sometimes", 1);
+	gm_config_default(&cfg);
+	ck_assert_int_eq(cfg.env_error, GM_EIDLEMARK);
+	gmb_config_apply(&on, &cfg);
+	ck_assert_int_eq(cfg.env_error, GM_OK);
+	ck_assert_str_eq(cfg.env_detail, "");
+	ck_assert_int_eq(cfg.idle_mark, 1);
+	gm_config_default(&cfg);
+	gmb_config_apply(&none, &cfg);
+	ck_assert_int_eq(cfg.env_error, GM_EIDLEMARK); /* still bad */
+	setenv("GOMEM_IDLE_MARK", "1", 1);
+	gm_config_default(&cfg);
+	ck_assert_int_eq(cfg.idle_mark, 1);
+	gmb_config_apply(&none, &cfg);
+	ck_assert_int_eq(cfg.idle_mark, 1);
+	gmb_config_apply(&off, &cfg);
+	ck_assert_int_eq(cfg.idle_mark, 0);
+	unsetenv("GOMEM_IDLE_MARK");
+}
+END_TEST
+
 /* ---- the configuration text -------------------------------------------------- */
 
 START_TEST(format_resolved_default)
@@ -317,11 +419,72 @@ START_TEST(format_resolved_default)
 	char text[GMB_CONFIG_TEXT_MAX];
 	unsetenv("GOGC");
 	unsetenv("GOMEMLIMIT");
+	unsetenv("GOMEM_IDLE_MARK");
 	gm_config_default(&env);
 	gmb_config_resolve(&c, &env);
+	ck_assert_uint_eq(c.set, GMB_SET_ALL);
 	ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+	/* idle marking off: the label as before the setting existed */
 	ck_assert_str_eq(text, "gogc=100,memlimit=off,collector=hybrid,procs=0,"
 			       "threads=all");
+	c.idle_mark = 1;
+	ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+	ck_assert_str_eq(text, "gogc=100,memlimit=off,collector=hybrid,procs=0,"
+			       "threads=all,idle_mark=on");
+}
+END_TEST
+
+/* A configuration that is not complete says idle_mark=off when it sets it
+ * (cycles/<settings>.csv names hold only the settings given) */
+START_TEST(format_partial_idle_mark)
+{
+	char text[GMB_CONFIG_TEXT_MAX];
+	gmb_config c = {.set = GMB_SET_GOGC | GMB_SET_IDLE_MARK, .gogc = 200};
+	ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+	ck_assert_str_eq(text, "gogc=200,idle_mark=off");
+	c.idle_mark = 1;
+	ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+	ck_assert_str_eq(text, "gogc=200,idle_mark=on");
+	c.set = GMB_SET_IDLE_MARK;
+	c.idle_mark = 0;
+	ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+	ck_assert_str_eq(text, "idle_mark=off");
+}
+END_TEST
+
+/* A label from before --idle-mark (results kept for compare) reads as the
+ * complete configuration with idle marking off, and is written back the
+ * same: compare's pairing by label finds it */
+START_TEST(old_label_round_trip)
+{
+	static const char *const old[] = {
+		"gogc=100,memlimit=off,collector=hybrid,procs=0,threads=all",
+		"gogc=off,memlimit=64MiB,collector=stw,procs=2,threads=1",
+	};
+	for (size_t i = 0; i < sizeof old / sizeof *old; i++) {
+		gmb_config c;
+		char text[GMB_CONFIG_TEXT_MAX];
+		ck_assert_int_eq(gmb_config_parse(old[i], &c, err, sizeof err), 0);
+		ck_assert_uint_eq(c.set, GMB_SET_ALL);
+		ck_assert_int_eq(c.idle_mark, 0);
+		ck_assert_int_gt(gmb_config_format(&c, text, sizeof text), 0);
+		ck_assert_str_eq(text, old[i]);
+	}
+	gmb_config on, off;
+	ck_assert_int_eq(gmb_config_parse("gogc=200,memlimit=off,collector=hybrid,"
+					  "procs=0,threads=all,idle_mark=on",
+					  &on, err, sizeof err), 0);
+	ck_assert_int_eq(on.idle_mark, 1);
+	ck_assert_int_eq(gmb_config_parse("idle_mark=off,gogc=200,memlimit=off,"
+					  "collector=hybrid,procs=0,threads=all",
+					  &off, err, sizeof err), 0);
+	ck_assert_int_eq(off.idle_mark, 0);
+	ck_assert(!gmb_config_equal(&on, &off));
+	ck_assert(gmb_config_peer_equal(&on, &off));
+	/* a partial text without idle_mark leaves it to the environment */
+	ck_assert_int_eq(gmb_config_parse("gogc=200,threads=all", &off, err,
+					  sizeof err), 0);
+	ck_assert_uint_eq(off.set, GMB_SET_GOGC | GMB_SET_THREADS);
 }
 END_TEST
 
@@ -371,8 +534,9 @@ START_TEST(round_trip_cross_product)
 	parse_into(&s, "--collector=stw,dijkstra,yuasa,hybrid");
 	parse_into(&s, "--procs=0,7");
 	parse_into(&s, "--threads=1,1024");
+	parse_into(&s, "--idle-mark=off,on");
 	size_t n = gmb_settings_expand(&s, c, GMB_CONFIGS_MAX);
-	ck_assert_uint_eq(n, 5 * 6 * 4 * 2 * 2);
+	ck_assert_uint_eq(n, 5 * 6 * 4 * 2 * 2 * 2);
 	for (size_t i = 0; i < n; i++) {
 		char text[GMB_CONFIG_TEXT_MAX];
 		gmb_config back;
@@ -389,11 +553,14 @@ START_TEST(round_trip_partial)
 	static const unsigned sets[] = {
 		0, GMB_SET_GOGC, GMB_SET_MEMLIMIT, GMB_SET_COLLECTOR,
 		GMB_SET_PROCS, GMB_SET_THREADS, GMB_SET_GOGC | GMB_SET_THREADS,
+		GMB_SET_IDLE_MARK, GMB_SET_GOGC | GMB_SET_IDLE_MARK,
+		GMB_SET_ALL,
 	};
-	for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
-		gmb_config c = {.set = sets[i], .gogc = GM_GOGC_OFF,
+	for (size_t i = 0; i < 2 * sizeof sets / sizeof *sets; i++) {
+		gmb_config c = {.set = sets[i / 2], .gogc = GM_GOGC_OFF,
 				.memlimit = 12345, .collector = GM_DIJKSTRA,
-				.procs = 4, .threads = 0}, back;
+				.procs = 4, .threads = 0,
+				.idle_mark = (int)(i % 2)}, back;
 		char text[GMB_CONFIG_TEXT_MAX];
 		ck_assert_int_ge(gmb_config_format(&c, text, sizeof text), 0);
 		ck_assert_int_eq(gmb_config_parse(text, &back, err, sizeof err), 0);
@@ -420,7 +587,10 @@ static const struct {
 } bad_texts[] = {
 	{"gogc=abc", {"gogc='abc'", "percentages"}},
 	{"gogc=50,gogc=60", {"gogc is given twice", "gogc=50,gogc=60"}},
-	{"heap=1", {"'heap'", "gogc, memlimit, collector, procs, threads"}},
+	{"heap=1", {"'heap'", "gogc, memlimit, collector, procs, threads, idle_mark"}},
+	{"idle_mark=1", {"idle_mark='1'", "off (no idle mark workers) or on"}},
+	{"idle-mark=on", {"'idle-mark'", "idle_mark"}},
+	{"idle_mark=on,idle_mark=off", {"idle_mark is given twice", "idle_mark=on"}},
 	{"gogc", {"'gogc'", "key=value"}},
 	{"gogc=50,", {"''", "key=value"}},
 	{"collector=g1", {"collector='g1'", "stw, dijkstra"}},
@@ -434,6 +604,41 @@ START_TEST(parse_bad_text)
 	ck_assert_int_eq(gmb_config_parse(bad_texts[_i].text, &c, err, sizeof err), -1);
 	assert_contains(err, bad_texts[_i].says[0]);
 	assert_contains(err, bad_texts[_i].says[1]);
+}
+END_TEST
+
+/* A peer sees gogc, memlimit, procs and threads: configurations that
+ * differ only in gomem's collector or idle_mark share one peer run, the
+ * first of them */
+START_TEST(peer_twins)
+{
+	gmb_settings s;
+	gmb_config c[16];
+	gm_config env;
+	memset(&s, 0, sizeof s);
+	parse_into(&s, "--gogc=100,200");
+	parse_into(&s, "--collector=stw,hybrid");
+	parse_into(&s, "--idle-mark=off,on");
+	unsetenv("GOMEM_IDLE_MARK");
+	gm_config_default(&env);
+	size_t n = gmb_settings_expand(&s, c, 16);
+	ck_assert_uint_eq(n, 8);
+	for (size_t i = 0; i < n; i++)
+		gmb_config_resolve(&c[i], &env);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(gmb_config_peer_twin(c, i), i < 4 ? 0 : 4);
+	ck_assert(!gmb_config_peer_equal(&c[0], &c[4])); /* GOGC differs */
+	ck_assert(gmb_config_peer_equal(&c[1], &c[2]));
+	ck_assert(!gmb_config_equal(&c[1], &c[2]));
+
+	memset(&s, 0, sizeof s); /* nothing gomem-only varies: each its own */
+	parse_into(&s, "--gogc=50,100,200");
+	parse_into(&s, "--idle-mark=on");
+	n = gmb_settings_expand(&s, c, 16);
+	for (size_t i = 0; i < n; i++) {
+		gmb_config_resolve(&c[i], &env);
+		ck_assert_uint_eq(gmb_config_peer_twin(c, i), i);
+	}
 }
 END_TEST
 
@@ -461,6 +666,7 @@ static Suite *settings_suite(void)
 	tcase_add_test(tc, memlimit_list);
 	tcase_add_test(tc, collector_list);
 	tcase_add_test(tc, procs_and_threads_lists);
+	tcase_add_test(tc, idle_mark_list);
 	tcase_add_test(tc, value_as_next_argument);
 	tcase_add_test(tc, is_flag);
 	tcase_add_loop_test(tc, bad_value_named, 0,
@@ -474,14 +680,20 @@ static Suite *settings_suite(void)
 	tc = tcase_create("expand");
 	tcase_add_test(tc, no_flags_one_config);
 	tcase_add_test(tc, cross_product_order);
+	tcase_add_test(tc, cross_product_idle_mark);
 	tcase_add_test(tc, cross_product_all_flags);
 	tcase_add_test(tc, resolve_fills_from_environment);
+	tcase_add_test(tc, resolve_idle_mark_from_environment);
 	tcase_add_test(tc, apply_overrides_and_clears_env_error);
+	tcase_add_test(tc, apply_idle_mark);
+	tcase_add_test(tc, peer_twins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("text");
 	tcase_add_test(tc, format_resolved_default);
 	tcase_add_test(tc, format_partial_and_empty);
+	tcase_add_test(tc, format_partial_idle_mark);
+	tcase_add_test(tc, old_label_round_trip);
 	tcase_add_test(tc, memlimit_text);
 	tcase_add_test(tc, round_trip_cross_product);
 	tcase_add_test(tc, round_trip_partial);
