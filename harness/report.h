@@ -53,6 +53,20 @@ typedef void (*gmb_report_table_fn)(const char *title,
 size_t gmb_report_sweep_tables(const gmb_results_data *d, gmb_sweep_axis axis,
 			       gmb_report_table_fn emit, void *ctx);
 
+/* ---- the result tables (reporttables.c) ------------------------------- */
+
+/* What gmb_report_result_tables hands the line under each table. */
+typedef void (*gmb_report_note_fn)(const char *text, void *ctx);
+
+/* A table per workload and configuration, in the order the run wrote
+ * them: a row per gomem benchmark, a column per baseline (the benchmarks
+ * whose names differ only in the "gomem" component) with gomem's ratio
+ * to it, collector metrics where any row has them; each table through
+ * emit, then a note on what the cells are.  Returns the number of
+ * tables. */
+size_t gmb_report_result_tables(const gmb_results_data *d, gmb_report_table_fn emit,
+				gmb_report_note_fn note, void *ctx);
+
 /* ---- peers (reportpeers.c) -------------------------------------------- */
 
 #include "harness/peers.h"
