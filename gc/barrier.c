@@ -150,26 +150,40 @@ static void write_slow_general(void **slot, void *ptr)
 	__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
 }
 
-/* The common case, GM_HYBRID with room for two entries, has no call in
- * it, so that the compiler gives it no frame and saves no register: a
- * load of the thread, one compare for the mode and one for the room, two
- * entries and the store, as Go's gcWriteBarrier (asm_amd64.s) appends to
- * wbBuf.  wbuf.next is NULL before first use: the unsigned difference from
- * buf is then huge, so the room check sends it to the general path too. */
+/* The common case, room in the buffer, has no call in it, so that the
+ * compiler gives it no frame and saves no register: a load of the thread,
+ * a compare or two for the mode, one for the room, the entries and the
+ * store, as Go's gcWriteBarrier (asm_amd64.s) appends to wbBuf.  Every
+ * mode has it, so that the modes' costs compare like for like.
+ * wbuf.next is NULL before first use: the unsigned difference from buf is
+ * then huge, so the room check sends it to the general path too. */
 void gm_write_slow_(void **slot, void *ptr)
 {
 	gmi_thread *t = gmi_proc_self;
-	if (__builtin_expect(barrier_mode == GM_HYBRID && t != NULL, 1)) {
+	if (__builtin_expect(t != NULL, 1)) {
 		uintptr_t *p = t->wbuf.next;
 		uintptr_t used = (uintptr_t)p - (uintptr_t)t->wbuf.buf;
-		if (__builtin_expect(used <= (GMI_WBUF_ENTRIES - 2) * sizeof(uintptr_t), 1)) {
-			p[0] = (uintptr_t)__atomic_load_n(slot, __ATOMIC_RELAXED);
-			p[1] = (uintptr_t)ptr;
-			t->wbuf.next = p + 2;
+		if (barrier_mode == GM_HYBRID) {
+			if (__builtin_expect(used <= (GMI_WBUF_ENTRIES - 2) * sizeof(uintptr_t), 1)) {
+				p[0] = (uintptr_t)__atomic_load_n(slot, __ATOMIC_RELAXED);
+				p[1] = (uintptr_t)ptr;
+				t->wbuf.next = p + 2;
+				__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
+				return;
+			}
+		} else if (__builtin_expect(used <= (GMI_WBUF_ENTRIES - 1) * sizeof(uintptr_t), 1)) {
+			if (barrier_mode == GM_DIJKSTRA)
+				p[0] = (uintptr_t)ptr;
+			else if (barrier_mode == GM_YUASA)
+				p[0] = (uintptr_t)__atomic_load_n(slot, __ATOMIC_RELAXED);
+			else
+				goto general; /* GM_STW: never marking while mutators run */
+			t->wbuf.next = p + 1;
 			__atomic_store_n(slot, ptr, __ATOMIC_RELAXED);
 			return;
 		}
 	}
+general:
 	write_slow_general(slot, ptr);
 }
 
