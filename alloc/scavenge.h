@@ -7,7 +7,8 @@
  * the scavenger on gmi_scavenger_main, hands it its goals after every
  * cycle (gmi_scavenge_pace) and the memory limit whenever it may have
  * changed (gmi_scavenge_set_limit), and installs the two hooks through
- * which scavenging reports to the GC CPU limiter.
+ * which scavenging reports to the GC CPU limiter and the one through which
+ * the scavenger waits out stops of the world.
  */
 #ifndef GOMEM_ALLOC_SCAVENGE_H
 #define GOMEM_ALLOC_SCAVENGE_H
@@ -87,6 +88,10 @@ void gmi_scavenger_stop(void);
  * allocation (ns; Go's limiterEventScavengeAssist).  NULL: neither. */
 extern bool (*gmi_scavenge_limiting_hook)(void);
 extern void (*gmi_scavenge_assist_hook)(int64_t ns);
+/* Set by the collector: while a stop of the world is requested or in
+ * force, wait for the restart (the background scavenger calls it before
+ * each quantum).  NULL: never wait. */
+extern void (*gmi_scavenge_wait_hook)(void);
 
 /* Bytes released so far by the background scavenger and by allocating
  * threads (Go's releasedBg, releasedEager), cumulative since init. */

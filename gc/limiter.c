@@ -283,6 +283,7 @@ bool gmi_limit_init(int procs)
 	gmi_scavenge_set_limit(gmi_pacer_memory_limit());
 	gmi_scavenge_limiting_hook = limit_limiting_hook;
 	gmi_scavenge_assist_hook = limit_assist_hook;
+	gmi_scavenge_wait_hook = gmi_proc_wait_no_stop;
 	lim.scav_running = gmi_spawn("scavenger", 0, gmi_scavenger_main, NULL,
 				     &lim.scav_thread);
 	return lim.scav_running;
@@ -297,6 +298,7 @@ void gmi_limit_shutdown(void)
 	}
 	gmi_scavenge_limiting_hook = NULL;
 	gmi_scavenge_assist_hook = NULL;
+	gmi_scavenge_wait_hook = NULL;
 }
 
 static uint64_t limit_absdiff(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }

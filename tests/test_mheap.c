@@ -12,6 +12,7 @@
 #include "alloc/malloc.h"
 #include "alloc/mcache.h"
 #include "alloc/mheap.h"
+#include "alloc/scavenge.h"
 #include "gomem.h"
 
 /* The collector stays off (GOGC=off): these tests free through the
@@ -243,6 +244,45 @@ START_TEST(free_os_memory_returns_pages)
 }
 END_TEST
 
+/* gm_free_os_memory's release (gmi_scavenge_all) polls the safepoint after
+ * every quantum of 64 KiB (Go's scavengeQuantum), so that a stop of the
+ * world waits for one madvise of at most that much, never for a gigabyte's
+ * worth.  The collector is off, so no background scavenger releases pages
+ * meanwhile. */
+static int scav_polls;
+static uint64_t scav_released_last, scav_step_max;
+
+static void scav_poll_hook(void)
+{
+	uint64_t r = atomic_load(&gmi_heap.stats.heap_released);
+	if (r - scav_released_last > scav_step_max)
+		scav_step_max = r - scav_released_last;
+	scav_released_last = r;
+	scav_polls++;
+}
+
+START_TEST(scavenge_all_polls_every_quantum)
+{
+	size_t n = (size_t)8 << 20;
+	char *p = gm_alloc_noscan(n);
+	memset(p, 7, n);
+	gmi_sweep_all_unmarked();
+	void (*saved)(void) = gmi_alloc_poll_hook;
+	gmi_alloc_poll_hook = scav_poll_hook;
+	scav_polls = 0;
+	scav_step_max = 0;
+	uint64_t before = atomic_load(&gmi_heap.stats.heap_released);
+	scav_released_last = before;
+	gmi_scavenge_all();
+	gmi_alloc_poll_hook = saved;
+	uint64_t released = atomic_load(&gmi_heap.stats.heap_released) - before;
+	ck_assert_uint_ge(released, n);
+	ck_assert_uint_le(scav_step_max, GMI_SCAVENGE_QUANTUM);
+	ck_assert_uint_ge((uint64_t)scav_polls, released / GMI_SCAVENGE_QUANTUM - 1);
+	ck_assert(gmi_heap_check());
+}
+END_TEST
+
 START_TEST(detach_returns_cached_spans)
 {
 	char *p = gm_alloc_noscan(128);
@@ -353,6 +393,7 @@ static Suite *mheap_suite(void)
 	tcase_add_test(tc, sweepgen_advances_by_two);
 	tcase_add_test(tc, fresh_memory_needs_no_zeroing_reused_does);
 	tcase_add_test(tc, free_os_memory_returns_pages);
+	tcase_add_test(tc, scavenge_all_polls_every_quantum);
 	tcase_add_test(tc, detach_returns_cached_spans);
 	tcase_add_test(tc, refill_sweep_polls_and_restarts_after_a_cycle);
 	suite_add_tcase(s, tc);

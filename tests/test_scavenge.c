@@ -10,7 +10,8 @@
  *    aligned; the memory-limit goal is 95% of the limit.
  * 3. The background scavenger: after the live heap falls and the goal
  *    follows, it releases free pages until retained memory is under the
- *    goal; heap_released and scavenged_bg show it.
+ *    goal; heap_released and scavenged_bg show it.  Woken while the world
+ *    is stopped, it releases nothing until the restart.
  * 4. Scavenging on allocation: with the limit lowered under what is
  *    mapped, the next span allocation releases the excess at once.
  * 5. gm_free_os_memory still releases every free page.
@@ -23,6 +24,7 @@
 
 #include "alloc/mheap.h"
 #include "alloc/scavenge.h"
+#include "gc/proc.h"
 #include "gomem.h"
 
 #define MIB ((size_t)1 << 20)
@@ -141,6 +143,37 @@ START_TEST(background_follows_falling_heap)
 }
 END_TEST
 
+/* The scavenger keeps out of a stop of the world (as Go's scavenger
+ * goroutine, which the stop deschedules): given a goal and woken while
+ * the world is stopped, it releases nothing until the restart.  GOGC=off
+ * keeps the goal where the test puts it (no cycle paces it again). */
+START_TEST(background_waits_out_a_stop)
+{
+	init_gc(GM_GOGC_OFF, GM_MEMLIMIT_OFF);
+	void **a = keep_large(64, MIB);
+	for (size_t i = 0; i < 64; i++)
+		gm_write(&a[i], NULL);
+	gm_gc(); /* 64 MiB free and not released; no goal yet */
+	ck_assert_uint_eq(gmi_scavenge_percent_goal(), GMI_SCAVENGE_NO_GOAL);
+	gmi_stw_stop();
+	/* the goal of percent_goal_from_pacing: some 2 MiB */
+	gmi_scavenge_pace(8 * MIB, 16 * MIB, 4 * MIB);
+	uint64_t goal = gmi_scavenge_percent_goal();
+	ck_assert_uint_lt(goal, gmi_heap_retained());
+	uint64_t r0 = atomic_load(&gmi_heap.stats.heap_released);
+	gmi_scavenger_wake();
+	struct timespec ts = { 0, 50 * 1000000 };
+	nanosleep(&ts, NULL); /* not a blocking region: we hold the world */
+	uint64_t r1 = atomic_load(&gmi_heap.stats.heap_released);
+	gmi_stw_start();
+	ck_assert_uint_eq(r1, r0);
+	for (int i = 0; i < 2000 && gmi_heap_retained() > goal; i++)
+		sleep_ms(10);
+	ck_assert_uint_le(gmi_heap_retained(), goal);
+	done();
+}
+END_TEST
+
 /* ---- 4 -------------------------------------------------------------------- */
 
 START_TEST(allocation_scavenges_past_limit)
@@ -198,6 +231,7 @@ static Suite *scavenge_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, percent_goal_from_pacing);
 	tcase_add_test(tc, background_follows_falling_heap);
+	tcase_add_test(tc, background_waits_out_a_stop);
 	tcase_add_test(tc, allocation_scavenges_past_limit);
 	tcase_add_test(tc, free_os_memory_releases_all);
 	suite_add_tcase(s, tc);
