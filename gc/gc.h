@@ -158,6 +158,15 @@ void gmi_gc_poke(void);
 extern bool gmi_heapcheck_enabled;
 /* the verifier itself, world stopped; returns the objects it reached */
 size_t gmi_heapcheck_after_mark(void);
+/* The stack roots it checks (gmi_thread's check_roots): mark.c records,
+ * while gmi_heapcheck_enabled, each word of a thread's stack or registers
+ * that its scan found pointing into a heap object (stack_root), says that
+ * a scan ran (thread_scanned), forgets them when a cycle begins
+ * (thread_reset, world stopped) and frees them at detach. */
+void gmi_heapcheck_stack_root(struct gmi_thread *t, uintptr_t word);
+void gmi_heapcheck_thread_scanned(struct gmi_thread *t);
+void gmi_heapcheck_thread_reset(struct gmi_thread *t);
+void gmi_heapcheck_thread_free(struct gmi_thread *t);
 
 /* ---- sweep.c ------------------------------------------------------------ */
 

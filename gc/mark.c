@@ -199,16 +199,31 @@ static void mark_root_word(uintptr_t word, void *ctx)
 	gmi_mark_grey(ctx, word);
 }
 
+/* a thread's stack or registers being scanned */
+typedef struct mark_stack_ctx {
+	gmi_gcwork *w;
+	gmi_thread *t;
+} mark_stack_ctx;
+
+static void mark_stack_word(uintptr_t word, void *ctx)
+{
+	mark_stack_ctx *c = ctx;
+	gmi_mark_grey(c->w, word);
+	if (gmi_heapcheck_enabled)
+		gmi_heapcheck_stack_root(c->t, word);
+}
+
 /* t's stack and spilled registers (t parked, blocked or the caller) */
 static uint64_t mark_scan_thread(gmi_gcwork *w, gmi_thread *t)
 {
+	mark_stack_ctx c = { w, t };
 	uintptr_t lo, hi;
+	gmi_heapcheck_thread_scanned(t);
 	gmi_thread_stack_range(t, &lo, &hi);
-	t->scan_sp = lo;
-	gmi_scan_words(lo, hi, mark_root_word, w);
+	gmi_scan_words(lo, hi, mark_stack_word, &c);
 	uint64_t n = hi - lo;
 	gmi_thread_regs_range(t, &lo, &hi);
-	gmi_scan_words(lo, hi, mark_root_word, w);
+	gmi_scan_words(lo, hi, mark_stack_word, &c);
 	atomic_fetch_add_explicit(&mark.stack_bytes, n, memory_order_relaxed);
 	gmi_pacer_add_scan_work(0, (int64_t)n, 0);
 	return n;
@@ -282,6 +297,7 @@ void gmi_mark_thread_detach(gmi_thread *t)
 	if (atomic_load(&mark.active) && mark_claim_stack(t))
 		mark_stack_done(); /* its stack dies with it */
 	mark_flush(&t->gcw, false);
+	gmi_heapcheck_thread_free(t);
 }
 
 void gmi_mark_safepoint_flush(gmi_thread *t)
@@ -635,10 +651,11 @@ void gmi_mark_help(void)
 
 /* ---- the cycle ------------------------------------------------------------------ */
 
-static void mark_reset_assist(gmi_thread *t, void *ctx)
+static void mark_reset_thread(gmi_thread *t, void *ctx)
 {
 	(void)ctx;
 	t->assist_bytes = 0;
+	gmi_heapcheck_thread_reset(t);
 }
 
 static void mark_snapshot_stack(gmi_thread *t, void *ctx)
@@ -658,7 +675,7 @@ void gmi_mark_begin(uint32_t cycle, int64_t now)
 	atomic_store(&mark.worker_ns, 0);
 	atomic_store(&mark.idle_ns, 0);
 	atomic_store(&mark.mark_start, now);
-	gmi_proc_for_each(mark_reset_assist, NULL);
+	gmi_proc_for_each(mark_reset_thread, NULL);
 }
 
 void gmi_mark_start_concurrent(void)

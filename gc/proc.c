@@ -282,8 +282,8 @@ static void proc_spill(gmi_thread *t, const uintptr_t *regs, uintptr_t sp)
  * callee-saved register (__builtin_unwind_init) and copies its own frame,
  * [proc_spill_frame's frame address, the wrapper's cfa), into t->regs,
  * then calls the body.  The frame may also hold stale words (locals,
- * padding): retained conservatively, and possibly reported by the
- * checkmark.  The copy reads stack words that AddressSanitizer may have
+ * padding): retained conservatively (the checkmark takes the registers as
+ * scanned, so it never reports them).  The copy reads stack words that AddressSanitizer may have
  * poisoned as redzones, so it is not instrumented.
  */
 __attribute__((noinline, no_sanitize_address))

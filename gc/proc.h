@@ -51,9 +51,8 @@ enum gmi_thread_status {
  * entry points (gm_safepoint_slow_, gm_blocking_enter, gmi_stw_stop) are
  * assembly stubs in proc.c that push those six registers before any C code
  * runs, so nothing else lands here: no stale word of a dead frame, which
- * the collector would retain and the checkmark (heapcheck.c) would take
- * for a root it cannot account for.  Caller-saved registers are dead across
- * the call, by the ABI.
+ * the collector would retain.  Caller-saved registers are dead across the
+ * call, by the ABI.
  */
 #define GMI_SPILL_PRECISE 1
 #define GMI_SPILL_WORDS 6
@@ -113,8 +112,15 @@ typedef struct gmi_thread {
 				      * worker, CAS) */
 	uint32_t flush_gen;          /* __atomic: the last ragged flush this
 				      * thread did (mark.c) */
-	uintptr_t scan_sp;           /* the stack pointer this cycle's scan of
-				      * the stack started at (heapcheck.c) */
+	/* heapcheck (gmi_heapcheck_enabled): the words of this cycle's scans
+	 * of the stack and registers that pointed into heap objects, as the
+	 * scans saw them.  Appended by the scanner (which holds the scan
+	 * claim, or the world stopped), reset when a cycle begins and read
+	 * by the checkmark with the world stopped (heapcheck.c says why it
+	 * checks these rather than the stack as it is then). */
+	uintptr_t *check_roots;      /* malloc'd; freed at detach */
+	size_t check_nroots, check_cap;
+	bool check_scanned;          /* a scan recorded check_roots this cycle */
 	int64_t assist_bytes;        /* owner: Go's gcAssistBytes (credit > 0,
 				      * debt < 0); reset in a stop */
 	gmi_wbuf wbuf;               /* owner, or the collector during a stop */

@@ -14,6 +14,8 @@
  *                            (insertion shade, or Yuasa's snapshot)
  *   object_held_by_blocked_thread   a blocked thread's stack is scanned
  *   attach_detach_during_mark       a detaching thread hands over its greys
+ *   checkmark_ignores_words_gained_after_the_scan   a dead word a stack
+ *                            gains after its scan is no lost object
  *   memmove_*                gm_memmove == memmove, barrier off and on
  * The stress test, threads rewriting one shared graph while cycles run,
  * is test_concurrent_graph.c; the helpers both use, concurrent_util.h.
@@ -414,7 +416,39 @@ START_TEST(attach_detach_during_mark_keeps_objects)
 }
 END_TEST
 
-/* ---- (e) gm_memmove is memmove --------------------------------------- */
+/* ---- (e) the checkmark's stack roots ---------------------------------- */
+
+/* A conservative stack also gains, after its scan, words that are no
+ * pointers the program holds: a slot of a frame pushed since, that nothing
+ * wrote yet, keeps what earlier code left there (seen under
+ * ThreadSanitizer at -O0: the address of a churned node, white and dead).
+ * The checkmark holds the collector to the stack as its scan saw it
+ * (heapcheck.c, check_thread), so such a word is no reachable white
+ * object.  Here the word is made on purpose: the address of a dead node,
+ * kept disguised through the scan, revealed into this frame after it, and
+ * still there at mark termination (under GM_DIJKSTRA the re-scan at
+ * termination marks it; under GM_STW no mark is open). */
+#define DEAD_MASK ((uintptr_t)0xa5a5a5a5a5a5a5a5ull)
+
+static NOINLINE uintptr_t dead_node_disguised(void)
+{
+	return (uintptr_t)node_new(77) ^ DEAD_MASK;
+}
+
+START_TEST(checkmark_ignores_words_gained_after_the_scan)
+{
+	uintptr_t disguised = dead_node_disguised(); /* white once the cycle starts */
+	bool open = mark_open();
+	gm_safepoint(); /* our own stack scan */
+	if (open)
+		ck_assert(!gmi_mark_wants_stack(gmi_thread_current()));
+	volatile uintptr_t revealed = disguised ^ DEAD_MASK;
+	mark_close(); /* the checkmark: before the fix it threw here */
+	ck_assert_uint_ne(revealed, 0); /* the word stayed in the frame */
+}
+END_TEST
+
+/* ---- (f) gm_memmove is memmove --------------------------------------- */
 
 enum { NELEM = 64, NKEEP = 32, MOVES = 400 };
 
@@ -569,6 +603,7 @@ static Suite *concurrent_suite(void)
 	tcase_add_test(tb, stack_object_published_by_memmove);
 	tcase_add_test(tb, object_held_by_blocked_thread_survives);
 	tcase_add_test(tb, attach_detach_during_mark_keeps_objects);
+	tcase_add_test(tb, checkmark_ignores_words_gained_after_the_scan);
 	suite_add_tcase(s, tb);
 
 	TCase *tm = tcase_create("memmove");
