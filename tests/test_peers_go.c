@@ -52,6 +52,21 @@ static char *run(const char *cmd)
 	return pclose(p) == 0 ? out : NULL;
 }
 
+/* Run the peer once, briefly, with `filters` (one or more quoted
+ * --benchmark_filter flags), its JSON written to a temporary directory
+ * and read back; the directory is gone on return.  NULL if it failed. */
+static char *run_peer_json(const char *peer, const char *filters)
+{
+	char tmp[] = "/tmp/gomem-test-peer-XXXXXX", cmd[2 * PATH_MAX + 512];
+	if (mkdtemp(tmp) == NULL)
+		return NULL;
+	snprintf(cmd, sizeof cmd, "'%s' %s --benchmark_min_time=0.01 "
+		 "--benchmark_repetitions=1 --benchmark_out='%s/out.json' "
+		 "--benchmark_out_format=json >/dev/null && cat '%s/out.json'; "
+		 "s=$?; rm -rf '%s'; exit $s", peer, filters, tmp, tmp, tmp);
+	return run(cmd);
+}
+
 START_TEST(binary_trees_depth_10)
 {
 	char peer[PATH_MAX + 32], cmd[PATH_MAX + 64];
@@ -99,26 +114,18 @@ END_TEST
  * second, and make bench PEERS=1 ran Go's groups the wrong way round). */
 START_TEST(last_filter_wins_with_its_sign)
 {
-	char peer[PATH_MAX + 32], cmd[2 * PATH_MAX + 256];
+	char peer[PATH_MAX + 32];
 	if (!have_go() || !peer_path(peer, sizeof peer)) {
 		printf("test_peers_go: skipped: go or gomem-peer-go is absent\n");
 		return;
 	}
-	char tmp[] = "/tmp/gomem-test-filter-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
-	snprintf(cmd, sizeof cmd, "'%s' --benchmark_filter=-^alloc "
-		 "'--benchmark_filter=^barrier/go/nocycle$' "
-		 "--benchmark_min_time=0.01 --benchmark_repetitions=1 "
-		 "--benchmark_out='%s/out.json' --benchmark_out_format=json "
-		 ">/dev/null && cat '%s/out.json'", peer, tmp, tmp);
-	const char *out = run(cmd);
+	const char *out = run_peer_json(peer, "--benchmark_filter=-^alloc "
+					"'--benchmark_filter=^barrier/go/nocycle$'");
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(strstr(out, "\"barrier/go/nocycle"));
 	ck_assert_ptr_null(strstr(out, "\"alloc_"));
 	ck_assert_ptr_null(strstr(out, "\"binary_trees/"));
 	ck_assert_ptr_null(strstr(out, "\"barrier/go/marking"));
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -153,26 +160,18 @@ static void check_barrier_twins(const char *peer)
 
 START_TEST(barrier_rows_have_go_twins)
 {
-	char peer[PATH_MAX + 32], cmd[2 * PATH_MAX + 256];
+	char peer[PATH_MAX + 32];
 	if (!have_go() || !peer_path(peer, sizeof peer)) {
 		printf("test_peers_go: skipped: go or gomem-peer-go is absent\n");
 		return;
 	}
 	check_barrier_twins(peer);
 	/* the scattered case runs: one short run, stores counted */
-	char tmp[] = "/tmp/gomem-test-spread-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
-	snprintf(cmd, sizeof cmd, "'%s' '--benchmark_filter=^barrier/go/marking_spread$' "
-		 "--benchmark_min_time=0.01 --benchmark_repetitions=1 "
-		 "--benchmark_out='%s/out.json' --benchmark_out_format=json "
-		 ">/dev/null && cat '%s/out.json'", peer, tmp, tmp);
-	const char *out = run(cmd);
+	const char *out = run_peer_json(peer, "'--benchmark_filter=^barrier/go/marking_spread$'");
 	ck_assert_ptr_nonnull(out);
 	ck_assert_ptr_nonnull(strstr(out, "\"name\": \"barrier/go/marking_spread\""));
 	ck_assert_ptr_nonnull(strstr(out, "\"items_per_second\""));
 	ck_assert_ptr_null(strstr(out, "\"error_message\""));
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
