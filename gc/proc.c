@@ -720,12 +720,20 @@ int64_t gmi_stw_start(void)
 	if (!proc_holds_world)
 		gmi_throw("gmi_stw_start without gmi_stw_stop on this thread");
 	pthread_mutex_lock(&sched.lock);
+	/* The stop ends here, before anyone is woken, as Go's
+	 * gcMarkTermination reads the clock for pauseNS before
+	 * startTheWorldWithSema (mgc.go; its sweep termination takes the
+	 * time inside startTheWorldWithSema, once the Ps are handed out, still
+	 * before wakep).  Read after the wake-ups, it took in the time a
+	 * woken thread ran while this one, preempted by it, waited for the
+	 * next scheduler tick: stops of 4 ms with the world running for all
+	 * but a few microseconds of them (perf, binary_trees). */
+	int64_t restarted = gmi_nanotime();
 	__atomic_store_n(&sched.world_stopped, 0, __ATOMIC_RELAXED);
 	proc_unclaim_all_locked();
 	stop_pending_set_seq_cst(false);
 	pthread_cond_broadcast(&sched.restart);
 	pthread_mutex_unlock(&sched.lock);
-	int64_t restarted = gmi_nanotime();
 	proc_holds_world = false;
 	pthread_mutex_unlock(&sched.world);
 	return restarted;
