@@ -521,22 +521,32 @@ static int run_config(const gmb_run_opts *o, run_plan *p, const run_job *j,
 	return st;
 }
 
+/* The name of peer `rtn`'s file for configuration `cfg` in job j: its
+ * JSON of this round, or (pauses) its pause list. */
+static void run_peer_name(char *buf, size_t len, const char *rtn, size_t cfg,
+			  const run_job *j, bool pauses)
+{
+	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
+	if (pauses)
+		snprintf(buf, len, "peer-%s-%zu%s.pauses.csv", rtn, cfg, sfx);
+	else
+		snprintf(buf, len, "peer-%s-%zu%s.r%d.json", rtn, cfg, sfx, j->round);
+}
+
 /* Peer `rtn` on job j, whose configuration differs from the earlier
  * `twin` only in gomem's own settings: twin's run, filed under j's
- * configuration too (its files are named as run_peer_config names
- * them).  0, or -(exit status). */
+ * configuration too.  0, or -(exit status). */
 static int run_peer_twin(const char *rtn, size_t twin, const run_job *j,
 			 const char *json, const char *pauses,
 			 const run_parts *rp)
 {
-	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
 	const char *slash = strrchr(json, '/');
 	int dir = (int)(slash - json);
-	char from_json[PATH_MAX + 160], from_pauses[PATH_MAX + 160];
-	snprintf(from_json, sizeof from_json, "%.*s/peer-%s-%zu%s.r%d.json",
-		 dir, json, rtn, twin, sfx, j->round);
-	snprintf(from_pauses, sizeof from_pauses, "%.*s/peer-%s-%zu%s.pauses.csv",
-		 dir, json, rtn, twin, sfx);
+	char name[128], from_json[PATH_MAX + 160], from_pauses[PATH_MAX + 160];
+	run_peer_name(name, sizeof name, rtn, twin, j, false);
+	snprintf(from_json, sizeof from_json, "%.*s/%s", dir, json, name);
+	run_peer_name(name, sizeof name, rtn, twin, j, true);
+	snprintf(from_pauses, sizeof from_pauses, "%.*s/%s", dir, json, name);
 	if (j->round <= 0)
 		printf("\n-- %s, configuration %s: configuration %zu's run (it "
 		       "differs only in gomem's collector or idle_mark) --\n",
@@ -554,12 +564,10 @@ static int run_peer_config(const gmb_run_opts *go, const run_plan *p,
 	gmb_run_opts copy;
 	const gmb_run_opts *o = run_group_opts(go, p, j->g, &copy, bench);
 	const char *rtn = gmb_runtime_get(rt)->name, *json, *pauses = NULL;
-	const char *sfx = j->g == RUN_GROUP_ONCE ? ".once" : "";
-	snprintf(name, sizeof name, "peer-%s-%zu%s.r%d.json", rtn, j->i, sfx,
-		 j->round);
+	run_peer_name(name, sizeof name, rtn, j->i, j, false);
 	if ((json = gmb_results_add(name)) == NULL)
 		return -GMB_EXIT_FAIL;
-	snprintf(name, sizeof name, "peer-%s-%zu%s.pauses.csv", rtn, j->i, sfx);
+	run_peer_name(name, sizeof name, rtn, j->i, j, true);
 	if (j->round == 0 && (pauses = gmb_results_add(name)) == NULL)
 		return -GMB_EXIT_FAIL;
 	run_part_add(rp, &(gmb_results_part){json, (int)j->i, rp->labels[j->i],
