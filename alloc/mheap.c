@@ -136,7 +136,13 @@ gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
 	uint32_t sg = atomic_load_explicit(&h->sweepgen, memory_order_relaxed);
 	gmi_span_init(s, base, npages, spc, sg);
 	s->needzero = gmi_arena_alloc_needs_zero(base, npages);
-	if (s->needzero && gmi_span_has_heap_bits(s))
+	/* Go's initHeapBits (mbitmap.go) clears the bits of every new span,
+	 * fresh memory too.  Skipping it for fresh memory made the first
+	 * touch of the span's last OS page the load of gmi_heap_bits_write:
+	 * a read fault maps the shared zero page, the store then takes a
+	 * second, write-protect fault with a TLB shootdown to the other CPU
+	 * (perf: most of the 1 GiB steady heap's build was in those). */
+	if (gmi_span_has_heap_bits(s))
 		memset(gmi_span_heap_bits(s), 0, npages * GMI_PAGE_SIZE / 64);
 	gmi_arena_set_spans(base, npages, s);
 	atomic_store_explicit(&s->state, GMI_SPAN_INUSE, memory_order_release);
