@@ -414,17 +414,20 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 		gmi_mark_scan_object(w, b);
 		if ((int64_t)(w->heap_scan_work - w0) >= budget)
 			break;
+		/* A stop of the world waits for mutators to reach a safepoint:
+		 * a background worker leaves them the CPUs, an assisting
+		 * mutator goes to its safepoint (Go's gcDrain and gcDrainN
+		 * return when preempted).  Tested after every object, not
+		 * every MARK_POLL_OBJECTS: 64 oblets of a root array, each
+		 * 2048 pointers to cold nodes, kept a stop of the 1 GiB
+		 * steady heap waiting 0.8 ms for an assist (perf). */
+		if (__builtin_expect(__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
+				     GMI_SAFEPOINT_STOP, 0))
+			break;
 		if (n % MARK_POLL_OBJECTS == 0) {
 			if (gmi_work_full_empty())
 				gmi_gcwork_balance(w);
 			if (!atomic_load_explicit(&mark.active, memory_order_relaxed))
-				break;
-			/* a stop of the world waits for mutators to reach a
-			 * safepoint: a background worker leaves them the CPUs,
-			 * an assisting mutator goes to its safepoint (Go's
-			 * gcDrain and gcDrainN return when preempted) */
-			if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
-			    GMI_SAFEPOINT_STOP)
 				break;
 			if (frac != NULL && mark_fractional_over(frac, start, goal))
 				break;

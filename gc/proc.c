@@ -506,13 +506,23 @@ static int64_t proc_safepoint_body(const uintptr_t *regs, uintptr_t sp)
 		gmi_misuse("gomem used between gm_blocking_enter and gm_blocking_leave "
 			   "(a safepoint or an allocation): such a thread must not touch gomem");
 	int pending = __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED);
+	/* A stop first: the stack scan and the flush can wait for the
+	 * restart, the stopper cannot (a stack scan at this safepoint while a
+	 * stop waited held it up for 0.1-0.3 ms, perf on the 1 GiB steady
+	 * heap).  Whatever the stop leaves to do is pending after it. */
+	if (pending & GMI_SAFEPOINT_STOP) {
+		proc_spill(t, regs, sp);
+		proc_park(t);
+		pending = __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED);
+	}
 	if (pending & GMI_SAFEPOINT_FLUSH)
 		gmi_mark_safepoint_flush(t);
 	if ((pending & GMI_SAFEPOINT_SCAN) && gmi_mark_wants_stack(t)) {
 		proc_spill(t, regs, sp); /* its own stack scan, at this call (mark.c) */
 		gmi_mark_scan_own_stack(t);
 	}
-	if (pending & GMI_SAFEPOINT_STOP) {
+	/* a stop requested during the flush or the scan */
+	if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) & GMI_SAFEPOINT_STOP) {
 		proc_spill(t, regs, sp);
 		proc_park(t);
 	}
