@@ -33,12 +33,19 @@
 
 static bool rss_reset_worked; /* the last gmb_rss_peak_reset succeeded */
 
+/* The /proc reads and writes below run on benchmark threads, which are
+ * attached: each is a blocking region, so that a stop of the world does
+ * not wait for a path lookup in the kernel (0.3 ms seen with perf on the
+ * 1 GiB steady heap).  gm_blocking_enter does nothing on a thread that
+ * is not attached (the sampler's). */
 bool gmb_rss_peak_reset(void)
 {
+	gm_blocking_enter();
 	FILE *f = fopen("/proc/self/clear_refs", "w");
 	bool ok = f != NULL && fputs("5", f) >= 0;
 	if (f != NULL)
 		ok = fclose(f) == 0 && ok;
+	gm_blocking_leave();
 	rss_reset_worked = ok;
 	return ok;
 }
@@ -57,11 +64,14 @@ bool gmb_rss_parse_hwm(const char *status, uint64_t *bytes)
 static bool rss_read_hwm(uint64_t *bytes)
 {
 	char buf[4096];
+	gm_blocking_enter();
 	FILE *f = fopen("/proc/self/status", "r");
+	size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	gm_blocking_leave();
 	if (f == NULL)
 		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
 	buf[n] = '\0';
 	return gmb_rss_parse_hwm(buf, bytes);
 }
@@ -80,10 +90,12 @@ uint64_t gmb_rss_peak(void)
 uint64_t gmb_rss_now(void)
 {
 	unsigned long long size, resident;
+	gm_blocking_enter();
 	FILE *f = fopen("/proc/self/statm", "r");
 	int n = f != NULL ? fscanf(f, "%llu %llu", &size, &resident) : 0;
 	if (f != NULL)
 		fclose(f);
+	gm_blocking_leave();
 	long page = sysconf(_SC_PAGESIZE);
 	return n == 2 && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
 }
