@@ -93,6 +93,7 @@ static struct {
 	size_t count;            /* length of all; __atomic, written under the lock */
 	int world_stopped;       /* a stop is complete; __atomic, for asserts */
 	pthread_mutex_t world;   /* held from gmi_stw_stop to gmi_stw_start */
+	uint64_t stops;          /* stops ended since load; __atomic, under the lock */
 } sched = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.stopped = PTHREAD_COND_INITIALIZER,
@@ -740,6 +741,7 @@ int64_t gmi_stw_start(void)
 	 * but a few microseconds of them (perf, binary_trees). */
 	int64_t restarted = gmi_nanotime();
 	__atomic_store_n(&sched.world_stopped, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sched.stops, sched.stops + 1, __ATOMIC_RELAXED);
 	proc_unclaim_all_locked();
 	stop_pending_set_seq_cst(false);
 	pthread_cond_broadcast(&sched.restart);
@@ -747,6 +749,11 @@ int64_t gmi_stw_start(void)
 	proc_holds_world = false;
 	pthread_mutex_unlock(&sched.world);
 	return restarted;
+}
+
+uint64_t gmi_stw_count(void)
+{
+	return __atomic_load_n(&sched.stops, __ATOMIC_RELAXED);
 }
 
 bool gmi_stw_held(void)

@@ -169,6 +169,8 @@ int64_t gmi_stw_stop(void);
 int64_t gmi_stw_start(void);
 /* true while the world is stopped by the calling thread */
 bool gmi_stw_held(void);
+/* how many stops of the world have ended since the library was loaded */
+uint64_t gmi_stw_count(void);
 
 /* While the world is stopped: call fn for every attached thread, the caller
  * included (its stack pointer and registers recorded by gmi_stw_stop). */

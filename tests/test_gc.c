@@ -395,6 +395,67 @@ START_TEST(object_size_stable_while_sweeping)
 }
 END_TEST
 
+/* ---- starting a cycle ------------------------------------------------- */
+
+static atomic_ulong hooked_stops;
+static atomic_uint hooked_cycles;
+
+static void count_cycle_stops(const gm_cycle *c, void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&hooked_stops, c->nstops);
+	atomic_fetch_add(&hooked_cycles, 1);
+}
+
+static atomic_int racers_go;
+
+static void *trigger_racer(void *arg)
+{
+	(void)arg;
+	if (gm_thread_attach() != GM_OK)
+		return (void *)1;
+	while (!atomic_load(&racers_go))
+		gm_safepoint();
+	churn(300000);
+	gm_thread_detach();
+	return NULL;
+}
+
+/* Threads that cross the trigger together start one cycle between them,
+ * and only its own stops stop the world: the others re-test the trigger
+ * under the start lock (Go's work.startSema), not in a stop. */
+START_TEST(racing_triggers_stop_the_world_only_for_cycles)
+{
+	enum { N = 4 };
+	gm_gc(); /* nothing in flight */
+	atomic_store(&hooked_stops, 0);
+	atomic_store(&hooked_cycles, 0);
+	gm_set_cycle_hook(count_cycle_stops, NULL);
+	uint64_t stops0 = gmi_stw_count();
+	pthread_t th[N];
+	atomic_store(&racers_go, 0);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, trigger_racer, NULL), 0);
+	atomic_store(&racers_go, 1);
+	long bad = 0;
+	for (int i = 0; i < N; i++) {
+		void *r;
+		gm_blocking_enter();
+		pthread_join(th[i], &r);
+		gm_blocking_leave();
+		bad += (long)r;
+	}
+	gmi_gc_wait_mark_done(); /* every cycle started is recorded */
+	uint64_t stops = gmi_stw_count() - stops0;
+	gm_set_cycle_hook(NULL, NULL);
+	unsigned long cycle_stops = atomic_load(&hooked_stops);
+	unsigned cycles = atomic_load(&hooked_cycles);
+	ck_assert_int_eq(bad, 0);
+	ck_assert_uint_ge(cycles, 5);
+	ck_assert_uint_eq(stops, cycle_stops);
+}
+END_TEST
+
 static Suite *gc_suite(void)
 {
 	Suite *s = suite_create("gc");
@@ -410,6 +471,7 @@ static Suite *gc_suite(void)
 	tcase_add_test(tc, fat_nodes_with_headers_keep_their_kids);
 	tcase_add_test(tc, gogc_off_never_collects_by_itself);
 	tcase_add_test(tc, object_size_stable_while_sweeping);
+	tcase_add_test(tc, racing_triggers_stop_the_world_only_for_cycles);
 	tcase_add_test_raise_signal(tc, heapcheck_catches_an_unmarked_reachable_object, SIGABRT);
 	suite_add_tcase(s, tc);
 
