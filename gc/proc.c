@@ -1,9 +1,9 @@
 /*
  * proc.c — mutator threads, safepoints and stopping the world: the parts of
  * Go's proc.go that matter here (Ms holding Ps, entersyscall/exitsyscall,
- * stopTheWorldWithSema/startTheWorldWithSema), plus the clocks and the
- * spawner of the collector's own threads.  The collector overview is at the
- * top of gc/gc.c; the runtime model in DESIGN.md.
+ * stopTheWorldWithSema/startTheWorldWithSema).  The clocks and the
+ * spawner of the collector's own threads are os.c.  The collector overview
+ * is at the top of gc/gc.c; the runtime model in DESIGN.md.
  *
  * Owns: the list of attached threads (gmi_thread records, calloc'd: they
  * are off-heap metadata), each thread's status, the safepoint request flag
@@ -106,7 +106,6 @@ _Thread_local gmi_thread *gmi_proc_self __attribute__((tls_model("initial-exec")
 /* the calling thread holds the world lock (between stop and start) */
 static _Thread_local bool proc_holds_world __attribute__((tls_model("initial-exec")));
 
-static int64_t proc_epoch; /* CLOCK_MONOTONIC ns at gmi_proc_init; __atomic */
 
 /* ---- atomics ------------------------------------------------------------ */
 
@@ -145,30 +144,6 @@ static inline void stop_pending_set_seq_cst(bool on)
 		__atomic_fetch_or(&gm_safepoint_pending_, GMI_SAFEPOINT_STOP, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_STOP, __ATOMIC_SEQ_CST);
-}
-
-/* ---- clocks --------------------------------------------------------------- */
-
-static int64_t proc_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t gmi_nanotime(void)
-{
-	return proc_clock_ns(CLOCK_MONOTONIC) - __atomic_load_n(&proc_epoch, __ATOMIC_RELAXED);
-}
-
-int64_t gmi_thread_cputime(void)
-{
-	return proc_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-uint64_t gmi_unixnano(void)
-{
-	return (uint64_t)proc_clock_ns(CLOCK_REALTIME);
 }
 
 /* ---- spilling ------------------------------------------------------------- */
@@ -800,46 +775,6 @@ void gmi_scan_words(uintptr_t lo, uintptr_t hi,
 		fn(__atomic_load_n((const proc_word *)p, __ATOMIC_RELAXED), ctx);
 }
 
-/* ---- collector threads ---------------------------------------------------- */
-
-typedef struct proc_spawn_arg {
-	const char *role;
-	int index;
-	void *(*fn)(void *);
-	void *arg;
-} proc_spawn_arg;
-
-static void *proc_spawn_main(void *p)
-{
-	proc_spawn_arg a = *(proc_spawn_arg *)p;
-	free(p);
-	char name[16]; /* the kernel's limit, with the NUL */
-	snprintf(name, sizeof name, "gm-%s%d", a.role, a.index);
-	pthread_setname_np(pthread_self(), name);
-	if (gmi_config.thread_start != NULL)
-		gmi_config.thread_start(a.role, a.index, gmi_config.thread_start_ctx);
-	return a.fn(a.arg);
-}
-
-/* The new thread starts with every signal blocked, so that the program's
- * handlers never run on a collector thread (which is not attached). */
-bool gmi_spawn(const char *role, int index, void *(*fn)(void *), void *arg,
-	       pthread_t *out)
-{
-	proc_spawn_arg *a = malloc(sizeof *a);
-	if (a == NULL)
-		return false;
-	*a = (proc_spawn_arg){ .role = role, .index = index, .fn = fn, .arg = arg };
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(out, NULL, proc_spawn_main, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err != 0)
-		free(a);
-	return err == 0;
-}
-
 /* ---- init and shutdown ----------------------------------------------------- */
 
 bool gmi_proc_init(void)
@@ -847,7 +782,7 @@ bool gmi_proc_init(void)
 	pthread_once(&proc_exit_once, proc_exit_key_create);
 	if (!proc_exit_key_ok)
 		return false;
-	__atomic_store_n(&proc_epoch, proc_clock_ns(CLOCK_MONOTONIC), __ATOMIC_RELAXED);
+	gmi_clock_reset();
 	__atomic_store_n(&gm_safepoint_pending_, 0, __ATOMIC_SEQ_CST);
 	return true;
 }

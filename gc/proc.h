@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gc/os.h" /* clocks and collector threads, used with these */
 #include "gc/workbuf.h"
 #include "gomem.h"
 
@@ -192,20 +193,5 @@ void gmi_thread_regs_range(const gmi_thread *t, uintptr_t *lo, uintptr_t *hi);
  * neither instrumented (ASan redzones, TSan) nor inlined. */
 void gmi_scan_words(uintptr_t lo, uintptr_t hi,
 		    void (*fn)(uintptr_t word, void *ctx), void *ctx);
-
-/* Start a collector thread (mark worker, sweeper, scavenger): it calls the
- * configured thread-start hook with role and index first, then fn(arg).
- * role must outlive the thread (a string literal: the hook may keep it).
- * The thread is named "gm-<role><index>" and starts with every signal
- * blocked.  false when the thread could not be created. */
-bool gmi_spawn(const char *role, int index, void *(*fn)(void *), void *arg,
-	       pthread_t *out);
-
-/* Nanoseconds on CLOCK_MONOTONIC since gm_init, and CPU time of the calling
- * thread. */
-int64_t gmi_nanotime(void);
-int64_t gmi_thread_cputime(void);
-/* Wall clock, ns since the epoch (for MemStats.LastGC / PauseEnd). */
-uint64_t gmi_unixnano(void);
 
 #endif
