@@ -29,9 +29,10 @@
  *      utilisation goal of the time since marking began, and stops at 1.2
  *      times it: pollFractionalWorkerExit), or none.  With procs = 2 both
  *      are fractional at 25% each: half a CPU, Go's 25% of two.  With
- *      gm_config.idle_mark, further workers at the lowest priority (nice
- *      19) drain on otherwise idle CPUs (Go's idle workers), handing
- *      their work back every 100000 bytes of scan work.
+ *      gm_config.idle_mark, further workers drain on otherwise idle CPUs
+ *      (Go's idle workers): one starts a drain only while fewer than procs
+ *      threads want a CPU (mark_idle_cpu_free), and hands its work back
+ *      and looks again every 100000 bytes of scan work.
  *    - Root jobs: the first worker to claim them scans the root ranges; a
  *      stack is scanned once per cycle, by its own thread at its next
  *      safepoint or gm_blocking_enter (after spilling its registers), or
@@ -64,8 +65,6 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,7 +99,7 @@ typedef enum mark_mode {
 typedef struct mark_worker {
 	pthread_t thread;
 	int index;
-	bool idle;                /* an idle worker (a nice 19 thread) */
+	bool idle;                /* an idle worker (mark_idle_cpu_free) */
 	gmi_gcwork gcw;
 	int64_t cpu_ns;           /* CPU time in the last stopped mark */
 	int64_t frac_ns;          /* this cycle's fractional mark time
@@ -123,6 +122,7 @@ static struct {
 	int finished;             /* workers done with the stopped mark */
 	bool stop;                /* shutting down */
 	int nworkers;             /* threads: procs background + idle ones */
+	int nprocs;               /* procs (GOMAXPROCS), at least 1 */
 	int nstw;                 /* workers joining a stopped mark */
 	int nmarkers;             /* nstw + the caller */
 	mark_worker *workers;
@@ -491,6 +491,30 @@ static void mark_sleep(int64_t ns)
 	pthread_mutex_unlock(&mark.lock);
 }
 
+/*
+ * May an idle worker drain now?  Go runs an idle mark worker only on a P
+ * that has nothing else to run (Go 1.19 proc.go, findRunnable: "run
+ * idle-time marking rather than give up the P"), and the worker returns
+ * once other work appears (mgcmark.go, gcDrain with gcDrainIdle: pollWork
+ * every drainCheckThreshold of scan work).  gomem's Ps are the CPUs: an
+ * idle worker drains only while the threads that want one (attached
+ * threads outside a blocking region, and markers draining) are fewer
+ * than procs, and looks again after each MARK_IDLE_CHECK_WORK; it runs at
+ * normal priority, as Go's Ms do.  It ran at nice 19 before, and a nice
+ * 19 worker that another thread preempted in the middle of a drain
+ * (mark_enter..mark_leave) kept the mark from completing until the
+ * scheduler gave it the CPU back: with one of two CPUs taken by another
+ * process, marks of binary_trees at GOGC 200 went on for 65-116 ms after
+ * the expected scan work was done, the mutator allocating meanwhile on
+ * credit it had stolen at the end of the work (where assistBytesPerWork
+ * is largest), and the heap reached 2-3 times the goal.
+ */
+static bool mark_idle_cpu_free(void)
+{
+	size_t want = gmi_proc_unblocked() + (size_t)atomic_load(&mark.nactive);
+	return want < (size_t)mark.nprocs;
+}
+
 static mark_mode mark_worker_mode(const mark_worker *mw)
 {
 	if (mw->idle)
@@ -529,6 +553,10 @@ static void mark_concurrent(mark_worker *mw)
 		double goal = gmi_pacer_fractional_goal();
 		if (mode == MARK_MODE_NONE) {
 			mark_sleep(10 * MARK_IDLE_SLEEP_NS);
+			continue;
+		}
+		if (mode == MARK_MODE_IDLE && !mark_idle_cpu_free()) {
+			mark_sleep(MARK_IDLE_SLEEP_NS);
 			continue;
 		}
 		if (mode == MARK_MODE_FRACTIONAL) {
@@ -808,26 +836,10 @@ static void mark_drain_stopped(gmi_gcwork *w)
 	}
 }
 
-/* An idle worker runs at nice 19, the lowest weight of the normal
- * policy, rather than SCHED_IDLE: a marker preempted while it holds grey
- * objects keeps the mark from completing until it runs again, and a
- * SCHED_IDLE thread on busy CPUs waited for hundreds of milliseconds (one
- * mark lasted 505 ms, the heap growing from 32 to 242 MiB).  At nice 19 it
- * takes about 1.5% of a busy CPU and waits a scheduling period at most;
- * Go's idle worker takes no busy P at all (findRunnableGCWorker). */
-static void mark_set_idle_priority(void)
-{
-#ifdef SYS_gettid
-	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-#endif
-}
-
 static void *mark_worker_main(void *arg)
 {
 	mark_worker *mw = arg;
 	uint64_t seen = 0, cm_seen = 0;
-	if (mw->idle)
-		mark_set_idle_priority();
 	pthread_mutex_lock(&mark.lock);
 	for (;;) {
 		while (mark.gen == seen && !mark.stop &&
@@ -872,6 +884,7 @@ bool gmi_mark_init(int procs, gm_collector mode, bool idle_mark)
 	atomic_store(&mark.active, 0);
 	atomic_store(&mark.held, 0);
 	int nprocs = procs < 1 ? 1 : procs;
+	mark.nprocs = nprocs;
 	int total = nprocs + (idle_mark && mode != GM_STW ? nprocs : 0);
 	mark.nworkers = 0;
 	mark.workers = calloc((size_t)total, sizeof *mark.workers);

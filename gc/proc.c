@@ -638,6 +638,16 @@ bool gmi_proc_all(bool (*pred)(const gmi_thread *t))
 	return all;
 }
 
+size_t gmi_proc_unblocked(void)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&sched.lock);
+	for (gmi_thread *t = sched.all; t != NULL; t = t->next)
+		n += gmi_thread_status(t) != GMI_THREAD_BLOCKED;
+	pthread_mutex_unlock(&sched.lock);
+	return n;
+}
+
 void gmi_proc_scan_release(gmi_thread *t)
 {
 	pthread_mutex_lock(&sched.lock);

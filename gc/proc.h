@@ -151,6 +151,10 @@ void gmi_proc_wait_no_stop(void);
 bool gmi_proc_all(bool (*pred)(const gmi_thread *t));
 /* t's status (enum gmi_thread_status, the claim bit masked off). */
 int gmi_thread_status(const gmi_thread *t);
+/* how many attached threads are outside a blocking region: running, or
+ * parked for a stop, after which they run on (a Go G that a stop
+ * preempts keeps its P).  The scheduler lock is held while it counts. */
+size_t gmi_proc_unblocked(void);
 
 /* Bring the scheduler up and down (gm_init / gm_shutdown).  Shutdown
  * detaches the caller; any other attached thread is misuse.  (A thread

@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -456,6 +457,75 @@ START_TEST(racing_triggers_stop_the_world_only_for_cycles)
 }
 END_TEST
 
+/* ---- idle marking -------------------------------------------------------- */
+
+/* Go runs an idle mark worker only on a P with nothing else to run
+ * (proc.go, findRunnable): with procs = 1 and the one attached thread never
+ * blocking there is no idle proc, so no idle marking at all, however idle
+ * the machine's other CPUs are.  (At nice 19 the idle workers marked on
+ * them anyway, and one that a busier thread preempted mid-drain kept the
+ * mark from ending.)  Not a timing test: the assertion is on the cycle's
+ * idle mark time, which only an idle worker's drain adds to. */
+static void setup_idle_one_proc(void)
+{
+	gm_config cfg;
+	gm_config_default(&cfg);
+	cfg.gc_percent = 100;
+	cfg.procs = 1;
+	cfg.idle_mark = 1;
+	ck_assert_int_eq(gm_init(&cfg), GM_OK);
+	ck_assert_int_eq(gm_thread_attach(), GM_OK);
+	make_types();
+}
+
+static atomic_uint idle_cycles;
+static _Atomic int64_t idle_cycle_ns;
+
+static void record_idle_time(const gm_cycle *c, void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&idle_cycle_ns, c->idle_cpu_ns);
+	atomic_fetch_add(&idle_cycles, 1);
+}
+
+/* a list of n nodes, the first returned */
+static NOINLINE node *build_list(int n)
+{
+	node *head = NULL;
+	for (int i = 0; i < n; i++) {
+		node *x = node_new((uint64_t)i);
+		GM_WRITE(x->kid[0], head);
+		head = x;
+	}
+	return head;
+}
+
+START_TEST(idle_workers_take_no_busy_proc)
+{
+	node *head = build_list(200000); /* 16 MB to mark */
+	/* the build's own cycles parked this thread in assists, which frees
+	 * its proc: finish them first (the next trigger is far off) */
+	gm_gc();
+	atomic_store(&idle_cycles, 0);
+	atomic_store(&idle_cycle_ns, 0);
+	gm_set_cycle_hook(record_idle_time, NULL);
+	gmi_gc_start_async();
+	/* stay attached and out of any blocking region until it is recorded */
+	while (atomic_load(&idle_cycles) == 0) {
+		gm_safepoint();
+		sched_yield();
+	}
+	gm_set_cycle_hook(NULL, NULL);
+	int64_t idle_ns = atomic_load(&idle_cycle_ns);
+	ck_assert_msg(idle_ns == 0, "an idle worker marked for %lld ns on the only proc, busy",
+		      (long long)idle_ns);
+	int n = 0;
+	for (node *x = head; x != NULL; x = x->kid[0], n++)
+		ck_assert(node_ok(x));
+	ck_assert_int_eq(n, 200000);
+}
+END_TEST
+
 static Suite *gc_suite(void)
 {
 	Suite *s = suite_create("gc");
@@ -481,6 +551,12 @@ static Suite *gc_suite(void)
 	tcase_add_test(st, stress_threads_mutate_graphs);
 	tcase_add_test(st, stress_low_gogc);
 	suite_add_tcase(s, st);
+
+	TCase *ti = tcase_create("idle");
+	tcase_add_checked_fixture(ti, setup_idle_one_proc, teardown);
+	tcase_set_timeout(ti, 300);
+	tcase_add_test(ti, idle_workers_take_no_busy_proc);
+	suite_add_tcase(s, ti);
 	return s;
 }
 
