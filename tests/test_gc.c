@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gc/gc.h"
 #include "gc/proc.h"
@@ -145,6 +146,46 @@ START_TEST(large_pointer_array_keeps_all)
 	node **volatile arr = big_array(n);
 	churn(100000);
 	gm_gc();
+	long bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+static atomic_int spam_stops;
+
+/* an unattached thread that stops and restarts the world again and again */
+static void *stop_spammer(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&spam_stops)) {
+		gmi_stw_stop();
+		gmi_stw_start();
+		usleep(20);
+	}
+	return NULL;
+}
+
+/* A stop requested while a marker scans an oblet cuts the scan short and
+ * queues the rest of the oblet (gc/scan.c): under a stream of stops, with
+ * the checkmark on (setup), every element of a large array must still be
+ * marked and kept. */
+START_TEST(large_array_survives_oblet_scans_cut_by_stops)
+{
+	size_t n = 200000; /* 1.6 MB: a hundred 16 KiB oblets */
+	node **volatile arr = big_array(n);
+	pthread_t th;
+	atomic_store(&spam_stops, 1);
+	ck_assert_int_eq(pthread_create(&th, NULL, stop_spammer, NULL), 0);
+	for (int round = 0; round < 10; round++) {
+		churn(50000);
+		gm_gc();
+	}
+	atomic_store(&spam_stops, 0);
+	gm_blocking_enter();
+	pthread_join(th, NULL);
+	gm_blocking_leave();
 	long bad = 0;
 	for (size_t i = 0; i < n; i++)
 		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
@@ -537,6 +578,7 @@ static Suite *gc_suite(void)
 	tcase_add_test(tc, interior_pointer_keeps_object);
 	tcase_add_test(tc, root_range_keeps_object);
 	tcase_add_test(tc, large_pointer_array_keeps_all);
+	tcase_add_test(tc, large_array_survives_oblet_scans_cut_by_stops);
 	tcase_add_test(tc, garbage_cycles_are_collected);
 	tcase_add_test(tc, fat_nodes_with_headers_keep_their_kids);
 	tcase_add_test(tc, gogc_off_never_collects_by_itself);
