@@ -152,8 +152,8 @@ long gmb_stack_depth_run(const gmb_stack_depth *w, char *err, size_t errlen)
 	memset(t, 0, sizeof t);
 	/* The benchmark thread is attached but touches no gomem memory from
 	 * here to the joins: blocked, it holds up no stop while
-	 * pthread_create maps and protects a stack (stops of 1-5 ms waited
-	 * for that, the other threads faulting pages in meanwhile). */
+	 * pthread_create maps and protects a stack (a suspect, not traced,
+	 * for the 1-5 ms stops of the shallow depths in results/modes-s6). */
 	gm_blocking_enter();
 	for (; started < w->threads && rc == 0; started += rc == 0) {
 		t[started].w = w;
