@@ -140,16 +140,22 @@ static NOINLINE node **big_array(size_t n)
 	return arr;
 }
 
+/* elements of big_array's array that are no longer what it made */
+static long big_array_broken(node *const *arr, size_t n)
+{
+	long bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
+	return bad;
+}
+
 START_TEST(large_pointer_array_keeps_all)
 {
 	size_t n = 100000; /* 800 KB: seven 128 KiB oblets */
 	node **volatile arr = big_array(n);
 	churn(100000);
 	gm_gc();
-	long bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
-	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(big_array_broken(arr, n), 0);
 }
 END_TEST
 
@@ -186,10 +192,7 @@ START_TEST(large_array_survives_oblet_scans_cut_by_stops)
 	gm_blocking_enter();
 	pthread_join(th, NULL);
 	gm_blocking_leave();
-	long bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad += !node_ok(arr[i]) || arr[i]->id != 1000000 + i;
-	ck_assert_int_eq(bad, 0);
+	ck_assert_int_eq(big_array_broken(arr, n), 0);
 }
 END_TEST
 
