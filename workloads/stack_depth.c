@@ -152,8 +152,7 @@ long gmb_stack_depth_run(const gmb_stack_depth *w, char *err, size_t errlen)
 	memset(t, 0, sizeof t);
 	/* The benchmark thread is attached but touches no gomem memory from
 	 * here to the joins: blocked, it holds up no stop while
-	 * pthread_create maps and protects a stack (a suspect, not traced,
-	 * for the 1-5 ms stops of the shallow depths in results/modes-s6). */
+	 * pthread_create maps and protects a stack. */
 	gm_blocking_enter();
 	for (; started < w->threads && rc == 0; started += rc == 0) {
 		t[started].w = w;
