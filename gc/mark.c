@@ -421,8 +421,7 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 		 * every MARK_POLL_OBJECTS: 64 oblets of a root array, each
 		 * 2048 pointers to cold nodes, kept a stop of the 1 GiB
 		 * steady heap waiting 0.8 ms for an assist (perf). */
-		if (__builtin_expect(__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
-				     GMI_SAFEPOINT_STOP, 0))
+		if (__builtin_expect(gmi_stop_requested(), 0))
 			break;
 		if (n % MARK_POLL_OBJECTS == 0) {
 			if (gmi_work_full_empty())
@@ -535,7 +534,7 @@ static void mark_concurrent(mark_worker *mw)
 			mw->frac_cycle = cycle;
 			mw->frac_ns = 0;
 		}
-		if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) & GMI_SAFEPOINT_STOP) {
+		if (gmi_stop_requested()) {
 			/* Leave the CPUs to the threads being stopped (see
 			 * mark_drain_some) for the whole stop, as Go's worker
 			 * goroutines, which a stop deschedules, do: woken by the

@@ -106,7 +106,6 @@ _Thread_local gmi_thread *gmi_proc_self __attribute__((tls_model("initial-exec")
 /* the calling thread holds the world lock (between stop and start) */
 static _Thread_local bool proc_holds_world __attribute__((tls_model("initial-exec")));
 
-
 /* ---- atomics ------------------------------------------------------------ */
 
 static inline int status_load_seq_cst(const gmi_thread *t)
@@ -498,7 +497,7 @@ static int64_t proc_safepoint_body(const uintptr_t *regs, uintptr_t sp)
 		gmi_mark_scan_own_stack(t);
 	}
 	/* a stop requested during the flush or the scan */
-	if (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) & GMI_SAFEPOINT_STOP) {
+	if (gmi_stop_requested()) {
 		proc_spill(t, regs, sp);
 		proc_park(t);
 	}

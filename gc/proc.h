@@ -28,6 +28,14 @@ struct gmi_mcache;
 			       * and the gcWork (gcMarkDone's forEachP; mark.c
 			       * sets and clears it) */
 
+/* A stop of the world is requested or in force: a relaxed look, for the
+ * loops that hand the CPU to a stopper soon (drains, oblet scans, the
+ * safepoint after a scan). */
+static inline bool gmi_stop_requested(void)
+{
+	return __atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) & GMI_SAFEPOINT_STOP;
+}
+
 /* Go's M/P status, as the collector sees a thread. */
 enum gmi_thread_status {
 	GMI_THREAD_RUNNING = 0, /* may touch the heap at any moment */

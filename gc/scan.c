@@ -15,13 +15,13 @@
 #include "alloc/mheap.h"
 #include "alloc/panic.h"
 #include "gc/gc.h"
-#include "gc/proc.h" /* GMI_SAFEPOINT_STOP */
+#include "gc/proc.h" /* gmi_stop_requested */
 
-/* Go's maxObletBytes is 128 KiB (mgcmark.go); gomem's oblets are 16 KiB.
- * An oblet is scanned with no safepoint or stop check inside, and Go's
- * asynchronous preemption has no counterpart here: 16K pointers of a
- * 128 KiB oblet took an assisting mutator (or a worker holding a CPU)
- * long enough to delay a stop of the world; 2K keep it to tens of us. */
+/* Go's maxObletBytes is 128 KiB (mgcmark.go); gomem's oblets are 16 KiB,
+ * and a scan looks for a requested stop every MARK_OBLET_SLICE inside one
+ * (mark_scan_large): Go's asynchronous preemption has no counterpart
+ * here, and 16K pointers of a 128 KiB oblet took an assisting mutator (or
+ * a worker holding a CPU) long enough to delay a stop of the world. */
 #define MARK_OBLET_BYTES ((uintptr_t)16 << 10)
 /* within an oblet, how often the scan looks for a requested stop */
 #define MARK_OBLET_SLICE ((uintptr_t)2 << 10)
@@ -143,8 +143,7 @@ static void mark_scan_large(gmi_gcwork *w, gmi_mspan *s, uintptr_t b)
 		uintptr_t next = hi - b > MARK_OBLET_SLICE ? b + MARK_OBLET_SLICE : hi;
 		mark_scan_typed(w, start, b, next, t);
 		b = next;
-		if (b < hi && (__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
-			       GMI_SAFEPOINT_STOP)) {
+		if (b < hi && gmi_stop_requested()) {
 			gmi_gcwork_put(w, b); /* the rest of this oblet */
 			return;
 		}

@@ -88,8 +88,9 @@ typedef struct gm_config {
 	/* Mark on otherwise idle CPUs too (Go's idle mark workers): extra
 	 * workers that drain only while fewer than procs threads want a CPU,
 	 * as Go's run only on an idle P.  Off by default, so that the 25%
-	 * utilisation goal is what is measured; Go always runs them.  GOMEM_IDLE_MARK=1|on or 0|off in the environment
-	 * sets it (anything else: GM_EIDLEMARK). */
+	 * utilisation goal is what is measured; Go always runs them.
+	 * GOMEM_IDLE_MARK=1|on or 0|off in the environment sets it
+	 * (anything else: GM_EIDLEMARK). */
 	int idle_mark;
 	gm_oom_policy on_oom;
 	gm_thread_start_fn thread_start;
