@@ -60,20 +60,26 @@ bool gmb_rss_parse_hwm(const char *status, uint64_t *bytes)
 	return true;
 }
 
+/* Read /proc file `path` into buf as a string (blocking region, above);
+ * false when it cannot be opened. */
+static bool rss_read_proc(const char *path, char *buf, size_t len)
+{
+	gm_blocking_enter();
+	FILE *f = fopen(path, "r");
+	size_t n = f != NULL ? fread(buf, 1, len - 1, f) : 0;
+	if (f != NULL)
+		fclose(f);
+	gm_blocking_leave();
+	buf[n] = '\0';
+	return f != NULL;
+}
+
 /* VmHWM from /proc/self/status; false when unreadable. */
 static bool rss_read_hwm(uint64_t *bytes)
 {
 	char buf[4096];
-	gm_blocking_enter();
-	FILE *f = fopen("/proc/self/status", "r");
-	size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	if (f != NULL)
-		fclose(f);
-	gm_blocking_leave();
-	if (f == NULL)
-		return false;
-	buf[n] = '\0';
-	return gmb_rss_parse_hwm(buf, bytes);
+	return rss_read_proc("/proc/self/status", buf, sizeof buf) &&
+	       gmb_rss_parse_hwm(buf, bytes);
 }
 
 uint64_t gmb_rss_peak(void)
@@ -90,12 +96,9 @@ uint64_t gmb_rss_peak(void)
 uint64_t gmb_rss_now(void)
 {
 	unsigned long long size, resident;
-	gm_blocking_enter();
-	FILE *f = fopen("/proc/self/statm", "r");
-	int n = f != NULL ? fscanf(f, "%llu %llu", &size, &resident) : 0;
-	if (f != NULL)
-		fclose(f);
-	gm_blocking_leave();
+	char buf[256]; /* seven numbers */
+	int n = rss_read_proc("/proc/self/statm", buf, sizeof buf) ?
+		sscanf(buf, "%llu %llu", &size, &resident) : 0;
 	long page = sysconf(_SC_PAGESIZE);
 	return n == 2 && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
 }
