@@ -579,46 +579,65 @@ void gmi_pagealloc_free(gmi_pagealloc *p, uintptr_t base, size_t npages)
 
 /* ---- scavenging (mgcscavenge.go) ----------------------------------------- */
 
-/* Release up to max pages of chunk ci, highest runs first. */
-static size_t scavenge_chunk(gmi_pagealloc *p, size_t ci, size_t max)
+/*
+ * Go's scavengeOne in two halves, so that the heap lock is not held while
+ * the OS releases the pages (Go 1.19 mgcscavenge.go: "Mark the range we're
+ * about to scavenge as allocated, because we don't want any allocating
+ * goroutines to grab it while the scavenging is in progress", then unlock,
+ * sysUnused, relock, free).  Held across madvise, the lock made allocating
+ * threads wait 12 us and more per 64 KiB, and the TLB shootdowns more on
+ * a busy 2-vCPU machine, while a stop of the world waited for them.
+ */
+uintptr_t gmi_pagealloc_scavenge_take(gmi_pagealloc *p, size_t max_pages, size_t *npages)
 {
-	if (gmi_pallocsum_max(p->summary[LEAF][ci]) == 0)
-		return 0; /* no free page at all */
-	gmi_pallocdata *d = chunk_of(p, ci);
-	size_t done = 0;
-	unsigned limit = GMI_PALLOC_CHUNK_PAGES, start;
-	while (done < max) {
-		unsigned n = gmi_pallocdata_find_scav(d, limit, max - done, &start);
-		if (n == 0)
-			break;
-		gmi_pallocbits_set_range(d->scav, start, n);
-		gmi_os_unused((void *)(chunk_base(ci) + (uintptr_t)start * PAGE_BYTES),
-			      n * GMI_PAGE_SIZE);
-		done += n;
-		limit = start;
+	*npages = 0;
+	if (max_pages == 0)
+		return 0;
+	size_t k = p->scav_limit == 0 ? 0 : in_use_upper(p, p->scav_limit - 1);
+	for (; k > 0; k--) {
+		const gmi_addr_range r = p->in_use[k - 1];
+		uintptr_t top = p->scav_limit < r.limit ? p->scav_limit : r.limit;
+		for (size_t ci = chunk_index(top - 1) + 1; ci-- > chunk_index(r.base);) {
+			unsigned start;
+			unsigned n = gmi_pallocsum_max(p->summary[LEAF][ci]) == 0 ? 0 :
+				gmi_pallocdata_find_scav(chunk_of(p, ci), GMI_PALLOC_CHUNK_PAGES,
+							 max_pages, &start);
+			if (n != 0) {
+				uintptr_t base = chunk_base(ci) + (uintptr_t)start * PAGE_BYTES;
+				alloc_range(p, base, n); /* dirty pages: no scavenged one */
+				*npages = n;
+				return base; /* ci may hold more below it */
+			}
+			p->scav_limit = chunk_base(ci); /* inv:scav-lim */
+		}
 	}
-	p->scav_pages += done;
-	return done;
+	p->scav_limit = 0; /* nothing dirty is left anywhere */
+	return 0;
+}
+
+void gmi_pagealloc_scavenge_done(gmi_pagealloc *p, uintptr_t base, size_t npages)
+{
+	uintptr_t lim = p->scav_limit; /* may have risen while the lock was dropped */
+	gmi_pagealloc_free(p, base, npages);
+	gmi_pallocbits_set_range(chunk_of(p, chunk_index(base))->scav, chunk_page(base),
+				 (unsigned)npages);
+	p->scav_pages += npages;
+	p->scav_limit = lim; /* inv:scav-lim: these pages are clean */
 }
 
 size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes)
 {
 	/* Go rounds the request up to whole pages (scavengeOne) */
 	size_t budget = nbytes / GMI_PAGE_SIZE + (nbytes % GMI_PAGE_SIZE != 0);
-	size_t done = 0;
-	size_t k = p->scav_limit == 0 ? 0 : in_use_upper(p, p->scav_limit - 1);
-	for (; k > 0 && done < budget; k--) {
-		const gmi_addr_range r = p->in_use[k - 1];
-		uintptr_t top = p->scav_limit < r.limit ? p->scav_limit : r.limit;
-		for (size_t ci = chunk_index(top - 1) + 1; ci-- > chunk_index(r.base);) {
-			done += scavenge_chunk(p, ci, budget - done);
-			if (done == budget)
-				return done * GMI_PAGE_SIZE; /* ci may hold more */
-			p->scav_limit = chunk_base(ci); /* inv:scav-lim */
-		}
+	size_t done = 0, n;
+	while (done < budget) {
+		uintptr_t base = gmi_pagealloc_scavenge_take(p, budget - done, &n);
+		if (base == 0)
+			break;
+		gmi_os_unused((void *)base, n * GMI_PAGE_SIZE);
+		gmi_pagealloc_scavenge_done(p, base, n);
+		done += n;
 	}
-	if (done < budget)
-		p->scav_limit = 0; /* nothing dirty is left anywhere */
 	return done * GMI_PAGE_SIZE;
 }
 

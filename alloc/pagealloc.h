@@ -142,6 +142,13 @@ void gmi_pagealloc_free(gmi_pagealloc *p, uintptr_t base, size_t npages);
 /* Release up to nbytes (rounded up to a page; SIZE_MAX: all) of free,
  * unscavenged pages to the OS, highest first.  Returns bytes released. */
 size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes);
+/* The same in two halves, for a caller that drops the heap lock while the
+ * OS releases the pages (Go's scavengeOne): take marks the highest run of
+ * free, unscavenged pages (at most max_pages, in one chunk) allocated and
+ * returns its base (0: none) and *npages; done, once the caller released
+ * them (gmi_os_unused), frees them as scavenged. */
+uintptr_t gmi_pagealloc_scavenge_take(gmi_pagealloc *p, size_t max_pages, size_t *npages);
+void gmi_pagealloc_scavenge_done(gmi_pagealloc *p, uintptr_t base, size_t npages);
 
 size_t gmi_pagealloc_free_bytes(const gmi_pagealloc *p);
 size_t gmi_pagealloc_scav_bytes(const gmi_pagealloc *p);

@@ -2,10 +2,13 @@
  * scavenge.c — returning free memory to the OS (Go's mgcscavenge.go): the
  * background scavenger, scavenging on allocation, and gmi_scavenge_all.
  *
- * The mechanism lives in the page allocator (gmi_pagealloc_scavenge: free,
- * unreleased pages, highest addresses first, madvise(MADV_DONTNEED), with
- * a high-water mark so that each call resumes where the last one
- * stopped); this file decides how much and when.
+ * The mechanism lives in the page allocator (gmi_pagealloc_scavenge_take
+ * and _done: free, unreleased pages, highest addresses first, with a
+ * high-water mark so that each call resumes where the last one stopped;
+ * the pages are taken under the heap lock, released with
+ * madvise(MADV_DONTNEED) after it is dropped, and freed as released under
+ * it again, as Go's scavengeOne does); this file decides how much and
+ * when.
  *
  * Two goals, either of which keeps the background scavenger working
  * (Go's shouldStop):
@@ -34,8 +37,7 @@
  *    the time counts as assist time for it.
  *
  * Left out (Go has them): the huge-page density heuristics (chunks densely
- * allocated in the last cycle are spared), and dropping the heap lock
- * around madvise (one 64 KiB step holds it here, some microseconds).
+ * allocated in the last cycle are spared).
  */
 #include <math.h>
 #include <pthread.h>
@@ -231,15 +233,28 @@ static bool scav_limiting(void)
 	return gmi_scavenge_limiting_hook != NULL && gmi_scavenge_limiting_hook();
 }
 
-/* one step: at most max bytes, heap lock taken */
+/* One step: at most max bytes (a whole page at least), a run at a time,
+ * as Go's scavenge calls scavengeOne: the heap lock is taken to pick the
+ * run, dropped while the OS releases it, and taken again to free it
+ * (gmi_pagealloc_scavenge_take). */
 static size_t scav_step(size_t max)
 {
-	pthread_mutex_lock(&gmi_heap.lock);
-	size_t r = gmi_pagealloc_scavenge(&gmi_heap.pages, max);
-	if (r != 0)
+	size_t budget = max / GMI_PAGE_SIZE + (max % GMI_PAGE_SIZE != 0);
+	size_t done = 0, n;
+	while (done < budget) {
+		pthread_mutex_lock(&gmi_heap.lock);
+		uintptr_t base = gmi_pagealloc_scavenge_take(&gmi_heap.pages, budget - done, &n);
+		pthread_mutex_unlock(&gmi_heap.lock);
+		if (base == 0)
+			break;
+		gmi_os_unused((void *)base, n * GMI_PAGE_SIZE);
+		pthread_mutex_lock(&gmi_heap.lock);
+		gmi_pagealloc_scavenge_done(&gmi_heap.pages, base, n);
 		gmi_heap_publish_locked();
-	pthread_mutex_unlock(&gmi_heap.lock);
-	return r;
+		pthread_mutex_unlock(&gmi_heap.lock);
+		done += n;
+	}
+	return done * GMI_PAGE_SIZE;
 }
 
 size_t gmi_scavenge_bytes(size_t nbytes, bool back_off)
@@ -291,27 +306,25 @@ void gmi_scavenge_on_alloc(size_t growth)
 
 /* Every free page back to the OS (the second half of debug.FreeOSMemory;
  * gm_free_os_memory in gc/gc.c collects first, as Go does).  Go's
- * scavengeAll releases everything under one hold of the heap lock, on the
- * system stack; a gigabyte took ~100 ms here, and a stop of the world
- * requested meanwhile waited for all of it.  So it goes a quantum at a
- * time, as Go's background scavenger does between its preemption points
- * (scavengeQuantum, scavengerState.run in mgcscavenge.go), with the lock
- * dropped and the safepoint polled in between.  A 1 MiB step took
- * 50-250 us on average on the 2-vCPU test machine, all of it madvise
- * under the heap lock, which the other thread, building its heap, waited
- * for to get a span while a stop waited for that thread (steady_heap at
- * 1 GiB: 14 of the 18 stops over 1 ms while the heaps were built came in
- * the 150 ms after gm_free_os_memory); a quantum takes ~12 us. */
+ * scavengeAll releases everything in one call on the system stack, where
+ * no stop of the world can come in; a gigabyte took ~100 ms here, and a
+ * stop requested meanwhile waited for all of it.  So it goes a quantum at
+ * a time, as Go's background scavenger does between its preemption points
+ * (scavengeQuantum, scavengerState.run in mgcscavenge.go), polling the
+ * safepoint in between.  A 1 MiB step took 50-250 us on average on the
+ * 2-vCPU test machine, all of it madvise, then done under the heap lock,
+ * which the other thread, building its heap, waited for to get a span
+ * while a stop waited for that thread (steady_heap at 1 GiB: 14 of the 18
+ * stops over 1 ms while the heaps were built came in the 150 ms after
+ * gm_free_os_memory); a quantum takes ~12 us, and the lock is no longer
+ * held around the madvise (scav_step). */
 void gmi_scavenge_all(void)
 {
 	if (!gmi_malloc_is_inited())
 		return;
 	size_t r;
 	do {
-		pthread_mutex_lock(&gmi_heap.lock);
-		r = gmi_pagealloc_scavenge(&gmi_heap.pages, GMI_SCAVENGE_QUANTUM);
-		gmi_heap_publish_locked();
-		pthread_mutex_unlock(&gmi_heap.lock);
+		r = scav_step(GMI_SCAVENGE_QUANTUM);
 		if (r == GMI_SCAVENGE_QUANTUM && gmi_alloc_poll_hook != NULL)
 			gmi_alloc_poll_hook();
 	} while (r == GMI_SCAVENGE_QUANTUM);

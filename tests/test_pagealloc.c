@@ -232,6 +232,49 @@ START_TEST(test_scavenge)
 }
 END_TEST
 
+/* Go's scavengeOne drops the heap lock around the release: the run it
+ * takes is allocated meanwhile (no allocation gets it, the structure
+ * stays consistent), and done frees it as scavenged. */
+START_TEST(test_scavenge_take_holds_the_run)
+{
+	uintptr_t a = palloc(16, NULL);
+	memset((void *)a, 0xab, 16 * PAGE);
+	pfree(a, 16);
+	size_t free0 = gmi_pagealloc_free_bytes(&pa), scav0 = gmi_pagealloc_scav_bytes(&pa);
+
+	size_t n;
+	uintptr_t run = gmi_pagealloc_scavenge_take(&pa, 4, &n);
+	ck_assert_uint_eq(run, a + 12 * PAGE); /* highest first */
+	ck_assert_uint_eq(n, 4);
+	ck_assert(gmi_pagealloc_check(&pa));
+	ck_assert(gmi_pagealloc_allocated(&pa, run));
+	ck_assert(gmi_pagealloc_allocated(&pa, run + 3 * PAGE));
+	ck_assert_uint_eq(gmi_pagealloc_free_bytes(&pa), free0 - 4 * PAGE);
+	/* allocations meanwhile go around it */
+	ck_assert_uint_eq(palloc(12, NULL), a);
+	size_t next_scav;
+	uintptr_t next = palloc(1, &next_scav);
+	ck_assert(next < run || next >= run + 4 * PAGE);
+
+	gmi_os_unused((void *)run, 4 * PAGE);
+	gmi_pagealloc_scavenge_done(&pa, run, 4);
+	ck_assert(gmi_pagealloc_check(&pa));
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(gmi_pagealloc_scavenged(&pa, run + i * PAGE));
+	ck_assert_uint_eq(gmi_pagealloc_scav_bytes(&pa), scav0 + 4 * PAGE - next_scav);
+	ck_assert_uint_eq(*(volatile unsigned char *)run, 0);
+	/* the pages under it are dirty and allocated: nothing is left to take
+	 * below the released run but the page allocated after it */
+	pfree(next, 1);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge_take(&pa, 64, &n), next);
+	ck_assert_uint_eq(n, 1);
+	gmi_pagealloc_scavenge_done(&pa, next, 1);
+	ck_assert(gmi_pagealloc_check(&pa));
+	ck_assert_uint_eq(gmi_pagealloc_scavenge_take(&pa, 64, &n), 0);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
 START_TEST(test_scavenge_across_regions)
 {
 	uintptr_t a = palloc(REGION_PAGES - 2, NULL); /* A but its last 2 pages */
@@ -707,6 +750,7 @@ static Suite *pagealloc_suite(void)
 	tcase_add_test(tc, test_fragmentation);
 	tcase_add_test(tc, test_exhaustion);
 	tcase_add_test(tc, test_scavenge);
+	tcase_add_test(tc, test_scavenge_take_holds_the_run);
 	tcase_add_test(tc, test_scavenge_across_regions);
 	tcase_add_test(tc, test_random);
 	suite_add_tcase(s, tc);
