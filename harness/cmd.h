@@ -31,6 +31,7 @@ int gmb_cmd_topology(int argc, char **argv);
 int gmb_cmd_compare(int argc, char **argv); /* compare.c */
 int gmb_cmd_plot(int argc, char **argv);    /* plot.c */
 int gmb_cmd_report(int argc, char **argv);  /* report.c */
+int gmb_cmd_noise(int argc, char **argv);   /* noise.c */
 
 /* The program's argv[0], for messages and Google Benchmark's context. */
 extern const char *gmb_argv0;

@@ -30,6 +30,8 @@ static const gmb_command commands[] = {
 		   "DIR/report.html", gmb_cmd_report},
 	{"pacer-sim", "Go's pacer simulation: a scenario's per-cycle trace "
 		      "as CSV, or the scenario names", gmb_cmd_pacer_sim},
+	{"noise", "how long this machine takes a CPU from a thread that "
+		  "never blocks (the floor under every stop)", gmb_cmd_noise},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
