@@ -175,6 +175,8 @@ void gmb_fidelity_judge(gmb_fidelity *f)
 {
 	f->cycles_pct = rt_pct(f->gomem_cycles, f->go_cycles);
 	f->heap_pct = rt_pct(f->gomem_heap, f->go_heap);
-	f->cycles_flag = fabs(f->cycles_pct) > GMB_FIDELITY_CYCLES_PCT;
+	f->cycles_few = !(f->gomem_run_cycles >= GMB_FIDELITY_MIN_CYCLES) ||
+			!(f->go_run_cycles >= GMB_FIDELITY_MIN_CYCLES);
+	f->cycles_flag = !f->cycles_few && fabs(f->cycles_pct) > GMB_FIDELITY_CYCLES_PCT;
 	f->heap_flag = fabs(f->heap_pct) > GMB_FIDELITY_HEAP_PCT;
 }

@@ -98,17 +98,25 @@ bool gmb_peer_flag(const char *flag, gmb_runtime rt, char *buf, size_t len);
  * heaps more than 10% apart, are flagged. */
 #define GMB_FIDELITY_CYCLES_PCT 15.0
 #define GMB_FIDELITY_HEAP_PCT 10.0
+/* Cycles are compared only when each side ran at least this many a run:
+ * a count is known to one cycle, so below 10 one cycle more or less moves
+ * it by over 10%, most of the threshold (steady_heap's runs hold 1-3). */
+#define GMB_FIDELITY_MIN_CYCLES 10.0
 
 typedef struct gmb_fidelity {
-	double gomem_cycles, go_cycles;   /* medians; NaN when missing */
+	double gomem_cycles, go_cycles;   /* per iteration, medians; NaN when missing */
+	double gomem_run_cycles, go_run_cycles; /* a run, medians */
 	double gomem_heap, go_heap;       /* peak heap, bytes */
 	double cycles_pct, heap_pct;      /* gomem against Go, percent */
+	bool cycles_few;                  /* a side ran < GMB_FIDELITY_MIN_CYCLES a run */
 	bool cycles_flag, heap_flag;
 } gmb_fidelity;
 
-/* Fill the differences and the flags from the four medians: pct = (gomem -
- * go) / go x 100; a flag when |pct| exceeds its threshold; a missing or
- * zero Go figure leaves its pct NaN and its flag off. */
+/* Fill the differences and the flags from the medians: pct = (gomem - go)
+ * / go x 100; a flag when |pct| exceeds its threshold; a missing or zero
+ * Go figure leaves its pct NaN and its flag off; cycles_few (a run count
+ * under GMB_FIDELITY_MIN_CYCLES, a missing one counting as none) keeps the
+ * cycles' flag off too. */
 void gmb_fidelity_judge(gmb_fidelity *f);
 
 #endif /* GOMEM_HARNESS_PEERS_H */

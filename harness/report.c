@@ -371,8 +371,12 @@ static bool rp_peers(rp_doc *d, const gmb_results_data *r)
 		"peak heap (the largest heap at the end of a cycle's mark; "
 		"Go's from GODEBUG=gctrace=1, to 1 MiB), medians over the "
 		"repetitions.  A row is flagged when the cycles differ by more "
-		"than %.0f%% or the peak heap by more than %.0f%%.",
-		GMB_FIDELITY_CYCLES_PCT, GMB_FIDELITY_HEAP_PCT);
+		"than %.0f%% or the peak heap by more than %.0f%%.  Cycles are "
+		"judged only where both ran at least %.0f a run: a count is "
+		"known to one cycle, so fewer move by more than 10%% with one "
+		"cycle more or less (longer runs, --benchmark_min_time, give "
+		"more).",
+		GMB_FIDELITY_CYCLES_PCT, GMB_FIDELITY_HEAP_PCT, GMB_FIDELITY_MIN_CYCLES);
 	gmb_report_fidelity(r, rp_sweep_emit, d, &flagged);
 	if (flagged > 0)
 		rp_para(d, "gomem does NOT match Go on %zu of these %zu rows: "

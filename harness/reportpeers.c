@@ -67,12 +67,27 @@ void gmb_report_fidelity_row(const gmb_fidelity *f, char *verdict,
 		snprintf(verdict, len, "no Go figures to compare");
 		return;
 	}
-	if (!f->cycles_flag && !f->heap_flag) {
+	int n = 0;
+	if (f->cycles_few && !isnan(f->cycles_pct)) {
+		n = snprintf(verdict, len, "cycles not judged: %.0f (gomem) and %.0f "
+			     "(Go) a run, under %.0f; ", f->gomem_run_cycles,
+			     f->go_run_cycles, GMB_FIDELITY_MIN_CYCLES);
+		if (n < 0 || (size_t)n >= len)
+			return;
+		if (!f->heap_flag) {
+			snprintf(verdict + n, len - (size_t)n, isnan(f->heap_pct) ?
+				 "no Go peak heap" : "peak heap within %.0f%%",
+				 GMB_FIDELITY_HEAP_PCT);
+			return;
+		}
+		verdict += n;
+		len -= (size_t)n;
+		n = 0;
+	} else if (!f->cycles_flag && !f->heap_flag) {
 		snprintf(verdict, len, "within %.0f%% (cycles) and %.0f%% (peak "
 			 "heap)", GMB_FIDELITY_CYCLES_PCT, GMB_FIDELITY_HEAP_PCT);
 		return;
 	}
-	int n = 0;
 	if (f->cycles_flag)
 		n = snprintf(verdict, len, "DIFFERS: gomem runs %.0f%% %s cycles "
 			     "than Go", fabs(f->cycles_pct),
@@ -110,6 +125,8 @@ static bool rpp_row(const gmb_results_data *d, int config, const char *name,
 	gmb_fidelity f = {
 		.gomem_cycles = rpp_median(d, config, name, "gc_cycles", true),
 		.go_cycles = rpp_median(d, config, twin, "gc_cycles", true),
+		.gomem_run_cycles = rpp_median(d, config, name, "gc_cycles", false),
+		.go_run_cycles = rpp_median(d, config, twin, "gc_cycles", false),
 		.gomem_heap = rpp_median(d, config, name, "peak_heap_bytes", false),
 		.go_heap = rpp_median(d, config, twin, "peak_heap_bytes", false),
 	};

@@ -124,6 +124,7 @@ END_TEST
 START_TEST(fidelity_flags_past_the_thresholds)
 {
 	gmb_fidelity f = {.gomem_cycles = 115, .go_cycles = 100,
+			  .gomem_run_cycles = 10, .go_run_cycles = 10,
 			  .gomem_heap = 110, .go_heap = 100};
 	gmb_fidelity_judge(&f);
 	ck_assert(!f.cycles_flag && !f.heap_flag); /* exactly at: not past */
@@ -137,9 +138,45 @@ START_TEST(fidelity_flags_past_the_thresholds)
 	ck_assert_ptr_nonnull(strstr(v, "16% more cycles"));
 	ck_assert_ptr_nonnull(strstr(v, "11% smaller"));
 	f = (gmb_fidelity){.gomem_cycles = 10, .go_cycles = NAN,
+			   .gomem_run_cycles = 10, .go_run_cycles = 10,
 			   .gomem_heap = 1, .go_heap = 0};
 	gmb_fidelity_judge(&f);
 	ck_assert(!f.cycles_flag && !f.heap_flag && isnan(f.heap_pct));
+}
+END_TEST
+
+/* Under GMB_FIDELITY_MIN_CYCLES a run on either side, the cycles are not
+ * judged (1 against 2 cycles would read as -50%); the peak heap still is. */
+START_TEST(fidelity_does_not_judge_a_few_cycles)
+{
+	gmb_fidelity f = {.gomem_cycles = 1e-7, .go_cycles = 2e-7,
+			  .gomem_run_cycles = 1, .go_run_cycles = 2,
+			  .gomem_heap = 100, .go_heap = 100};
+	gmb_fidelity_judge(&f);
+	ck_assert(f.cycles_few && !f.cycles_flag && !f.heap_flag);
+	ck_assert_double_eq_tol(f.cycles_pct, -50, 1e-9);
+	char v[256];
+	gmb_report_fidelity_row(&f, v, sizeof v);
+	ck_assert_str_eq(v, "cycles not judged: 1 (gomem) and 2 (Go) a run, under 10; "
+			    "peak heap within 10%");
+	f.gomem_heap = 120;
+	gmb_fidelity_judge(&f);
+	gmb_report_fidelity_row(&f, v, sizeof v);
+	ck_assert(f.heap_flag && !f.cycles_flag);
+	ck_assert_str_eq(v, "cycles not judged: 1 (gomem) and 2 (Go) a run, under 10; "
+			    "DIFFERS: gomem's peak heap is 20% larger than Go's");
+	/* one side at the bound and the other under it: still not judged */
+	f.gomem_run_cycles = 10;
+	f.go_run_cycles = 9;
+	gmb_fidelity_judge(&f);
+	ck_assert(f.cycles_few && !f.cycles_flag);
+	f.go_run_cycles = 10;
+	gmb_fidelity_judge(&f);
+	ck_assert(!f.cycles_few && f.cycles_flag); /* -50%, now judged */
+	/* a missing count is no count */
+	f.go_run_cycles = NAN;
+	gmb_fidelity_judge(&f);
+	ck_assert(f.cycles_few && !f.cycles_flag);
 }
 END_TEST
 
@@ -240,6 +277,7 @@ static Suite *peers_suite(void)
 	tcase_add_test(tc, rounds_rotate_the_order);
 	tcase_add_test(tc, peer_filter_takes_the_component);
 	tcase_add_test(tc, fidelity_flags_past_the_thresholds);
+	tcase_add_test(tc, fidelity_does_not_judge_a_few_cycles);
 	tcase_add_test(tc, report_puts_peers_side_by_side);
 	suite_add_tcase(s, tc);
 	return s;
