@@ -228,8 +228,43 @@ static void *malloc_small_scan(gmi_mcache *c, size_t size, const gm_type *t)
 	return (void *)(v + GMI_MALLOC_HEADER_SIZE);
 }
 
-/* Go's mallocgc: t is NULL for pointer-free memory */
+/* Bit 0 of gm_safepoint_pending_ (gomem.h): a stop of the world is
+ * requested (GMI_SAFEPOINT_STOP in gc/proc.h, above this layer). */
+#define MALLOC_STOP_PENDING 1
+
+static inline __attribute__((always_inline)) void *malloc_gc_body(size_t size,
+								 const gm_type *t);
+
+/* the poll, then the allocation: a tail call from malloc_gc, so that its
+ * fast path needs no frame for the call */
+__attribute__((noinline, cold))
+static void *malloc_gc_polled(size_t size, const gm_type *t)
+{
+	if (gmi_alloc_poll_hook != NULL)
+		gmi_alloc_poll_hook();
+	return malloc_gc_body(size, t);
+}
+
+/* Go's mallocgc: t is NULL for pointer-free memory.  It begins, as Go's
+ * does, with a preemption point: mallocgc is a call, and every Go call's
+ * prologue compares the stack pointer with stackguard0, which a stop of
+ * the world poisons (before Go 1.14 that was where goroutines stopped).
+ * gomem's fast paths otherwise reach the collector only every 64 objects
+ * of a size class, and a mutator that did some work per object held a
+ * stop up for 100-180 us at a time (perf, steady_heap at 64 MiB).  The
+ * test comes before a slot is taken, so that no object is half made at a
+ * safepoint; only the stop bit counts (a pending stack scan or flush
+ * waits for the slow path). */
 static void *malloc_gc(size_t size, const gm_type *t)
+{
+	if (__builtin_expect(__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
+			     MALLOC_STOP_PENDING, 0))
+		return malloc_gc_polled(size, t);
+	return malloc_gc_body(size, t);
+}
+
+static inline __attribute__((always_inline)) void *malloc_gc_body(size_t size,
+								 const gm_type *t)
 {
 	gmi_mcache *c = gmi_tls_mcache;
 	if (size <= GMI_MAX_SMALL_SIZE - GMI_MALLOC_HEADER_SIZE) {

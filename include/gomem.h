@@ -148,7 +148,9 @@ size_t gm_type_size(const gm_type *t);
 /* Zeroed memory for one object of type t, or n of them in a row.  An
  * allocation that cannot be satisfied (the OS refuses, or n * size
  * overflows) follows cfg.on_oom. Zero-size requests return a valid pointer
- * to a shared zero-length object (Go's zerobase). */
+ * to a shared zero-length object (Go's zerobase).  Every allocation (these
+ * and gm_alloc_noscan) is a safepoint: a thread may park there for a stop
+ * of the world. */
 void *gm_new(const gm_type *t);
 void *gm_new_array(const gm_type *t, size_t n);
 /* Zeroed, pointer-free memory: under 16 bytes it takes the tiny path, over

@@ -154,6 +154,56 @@ START_TEST(stop_from_an_unattached_thread)
 }
 END_TEST
 
+/* ---- allocation is a safepoint ---------------------------------------------------- */
+
+typedef struct alloc_poller {
+	atomic_int ready;      /* the thread has a warm span */
+	atomic_int stopped;    /* the stopper got the world */
+	atomic_int saw;        /* stopped, as seen right after the allocation */
+	atomic_int timed_out;
+} alloc_poller;
+
+static void *alloc_poller_main(void *arg)
+{
+	alloc_poller *a = arg;
+	if (gm_thread_attach() != GM_OK)
+		return NULL;
+	void *volatile keep = gm_alloc_noscan(48); /* the span's other slots are cached */
+	atomic_store(&a->ready, 1);
+	int64_t deadline = gmi_nanotime() + WAIT_NS;
+	while (!gmi_stop_requested() && gmi_nanotime() < deadline)
+		sched_yield(); /* no safepoint: the stop waits for this thread */
+	atomic_store(&a->timed_out, !gmi_stop_requested());
+	keep = gm_alloc_noscan(48); /* a fast-path allocation: it parks first */
+	atomic_store(&a->saw, atomic_load(&a->stopped));
+	gm_safepoint(); /* had it not parked, the stop would wait for this */
+	(void)keep;
+	gm_thread_detach();
+	return NULL;
+}
+
+/* Every allocation begins with a test of the stop bit, as Go's mallocgc
+ * begins with its prologue's preemption check: with a stop pending, even
+ * an allocation the cached span serves parks before it returns, so the
+ * stop completes while the allocating thread is inside it. */
+START_TEST(a_fast_path_allocation_parks_for_a_stop)
+{
+	gm_thread_detach();
+	alloc_poller a = { 0 };
+	pthread_t th;
+	ck_assert_int_eq(pthread_create(&th, NULL, alloc_poller_main, &a), 0);
+	while (!atomic_load(&a.ready))
+		sched_yield();
+	gmi_stw_stop(); /* returns once the thread parked */
+	atomic_store(&a.stopped, 1);
+	gmi_stw_start();
+	pthread_join(th, NULL);
+	int timed_out = atomic_load(&a.timed_out), saw = atomic_load(&a.saw);
+	ck_assert_int_eq(timed_out, 0);
+	ck_assert_int_eq(saw, 1); /* 0: the allocation returned before the stop */
+}
+END_TEST
+
 /* ---- blocking regions ------------------------------------------------------------ */
 
 typedef struct blocker {
@@ -626,6 +676,7 @@ static Suite *proc_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stop_parks_every_spinner);
 	tcase_add_test(tc, stop_from_an_unattached_thread);
+	tcase_add_test(tc, a_fast_path_allocation_parks_for_a_stop);
 	tcase_add_test(tc, other_safepoint_bits_do_not_stop);
 	tcase_add_test(tc, blocked_thread_does_not_hold_up_a_stop);
 	tcase_add_test(tc, leaving_a_blocking_region_waits_for_the_restart);
