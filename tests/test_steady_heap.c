@@ -11,11 +11,12 @@
 #include "harness/workload.h"
 #include "workloads/steady_heap.h"
 
-static void start(int gogc)
+static void start(int gogc, gm_collector collector)
 {
 	gm_config cfg;
 	gm_config_default(&cfg);
 	cfg.gc_percent = gogc;
+	cfg.collector = collector;
 	ck_assert_int_eq(gm_init(&cfg), GM_OK);
 	ck_assert_int_eq(gm_thread_attach(), GM_OK);
 }
@@ -48,30 +49,36 @@ static uint32_t churn_and_check(size_t live, size_t node, int64_t n)
 	return cycles;
 }
 
+/* Under the concurrent collector how many cycles end during the churn
+ * depends on how fast the markers run beside it (a loaded machine gave 1
+ * where 3 were usual), so this one asks only that one ended: 25 MiB of
+ * churn takes the heap to twice its goal.  The counting is the next
+ * test's, under the stop-the-world collector, where a cycle runs exactly
+ * when the heap reaches its trigger. */
 START_TEST(churn_keeps_the_heap_intact_and_steady)
 {
-	start(100);
+	start(100, GM_HYBRID);
 	/* 8 MiB live; 200k x 128 B = 25 MiB of churn against a 16 MiB goal */
 	uint32_t cycles = churn_and_check((size_t)8 << 20, 128, 200000);
-	ck_assert_uint_ge(cycles, 2);
+	ck_assert_uint_ge(cycles, 1);
 	stop();
 }
 END_TEST
 
 START_TEST(large_nodes_at_gogc_25)
 {
-	start(25);
+	start(25, GM_STW);
 	/* 8 MiB live in 1 KiB nodes; 50k x 1 KiB = 50 MiB of churn against a
-	 * 10 MiB goal: about 25 cycles */
+	 * 10 MiB goal: a cycle every 2 MiB, about 25 */
 	uint32_t cycles = churn_and_check((size_t)8 << 20, 1024, 50000);
-	ck_assert_uint_ge(cycles, 10);
+	ck_assert_uint_ge(cycles, 20);
 	stop();
 }
 END_TEST
 
 START_TEST(malformed_node_sizes_are_refused)
 {
-	start(100);
+	start(100, GM_HYBRID);
 	gmb_steady h;
 	ck_assert_int_eq(gmb_steady_build(&h, 1 << 20, 24, 1), -1);
 	ck_assert_int_eq(gmb_steady_build(&h, 1 << 20, 65, 1), -1);
