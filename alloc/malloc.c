@@ -228,10 +228,6 @@ static void *malloc_small_scan(gmi_mcache *c, size_t size, const gm_type *t)
 	return (void *)(v + GMI_MALLOC_HEADER_SIZE);
 }
 
-/* Bit 0 of gm_safepoint_pending_ (gomem.h): a stop of the world is
- * requested (GMI_SAFEPOINT_STOP in gc/proc.h, above this layer). */
-#define MALLOC_STOP_PENDING 1
-
 static inline __attribute__((always_inline)) void *malloc_gc_body(size_t size,
 								 const gm_type *t);
 
@@ -258,7 +254,7 @@ static void *malloc_gc_polled(size_t size, const gm_type *t)
 static void *malloc_gc(size_t size, const gm_type *t)
 {
 	if (__builtin_expect(__atomic_load_n(&gm_safepoint_pending_, __ATOMIC_RELAXED) &
-			     MALLOC_STOP_PENDING, 0))
+			     GMI_SAFEPOINT_STOP, 0))
 		return malloc_gc_polled(size, t);
 	return malloc_gc_body(size, t);
 }

@@ -32,4 +32,9 @@ extern void (*gmi_alloc_slow_hook)(size_t span_bytes, size_t assist_bytes);
  * refill's sweep of full spans (mcentral.c).  NULL without a collector. */
 extern void (*gmi_alloc_poll_hook)(void);
 
+/* Bit 0 of gm_safepoint_pending_ (gomem.h): a stop of the world is
+ * requested or in force.  Defined here, below gc/, because every
+ * allocation tests it (malloc.c); gc/proc.h defines the other bits. */
+#define GMI_SAFEPOINT_STOP 1
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alloc/malloc.h" /* GMI_SAFEPOINT_STOP */
 #include "gc/os.h" /* clocks and collector threads, used with these */
 #include "gc/workbuf.h"
 #include "gomem.h"
@@ -18,10 +19,10 @@
 struct gmi_mcache;
 
 /* Bits of gm_safepoint_pending_ (gomem.h): the inline gm_safepoint takes
- * the slow path when any is set.  Bit 0 is proc.c's; the collector may
- * define more (a stack-scan request, say) and act on them in
- * gm_safepoint_slow_. */
-#define GMI_SAFEPOINT_STOP 1 /* a stop of the world is requested or in force */
+ * the slow path when any is set.  Bit 0, GMI_SAFEPOINT_STOP (a stop of the
+ * world is requested or in force), is proc.c's, defined in alloc/malloc.h
+ * for the allocation fast path's test; the collector may define more (a
+ * stack-scan request, say) and act on them in gm_safepoint_slow_. */
 #define GMI_SAFEPOINT_SCAN 2 /* concurrent mark: some thread's stack awaits its
 			      * scan (mark.c sets and clears it) */
 #define GMI_SAFEPOINT_FLUSH 4 /* concurrent mark: flush the barrier buffer
