@@ -625,7 +625,7 @@ void gmi_pagealloc_scavenge_done(gmi_pagealloc *p, uintptr_t base, size_t npages
 	p->scav_limit = lim; /* inv:scav-lim: these pages are clean */
 }
 
-size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes)
+size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes, pthread_mutex_t *lock)
 {
 	/* Go rounds the request up to whole pages (scavengeOne) */
 	size_t budget = nbytes / GMI_PAGE_SIZE + (nbytes % GMI_PAGE_SIZE != 0);
@@ -634,7 +634,11 @@ size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes)
 		uintptr_t base = gmi_pagealloc_scavenge_take(p, budget - done, &n);
 		if (base == 0)
 			break;
+		if (lock != NULL)
+			pthread_mutex_unlock(lock);
 		gmi_os_unused((void *)base, n * GMI_PAGE_SIZE);
+		if (lock != NULL)
+			pthread_mutex_lock(lock);
 		gmi_pagealloc_scavenge_done(p, base, n);
 		done += n;
 	}

@@ -10,6 +10,7 @@
 #ifndef GOMEM_ALLOC_PAGEALLOC_H
 #define GOMEM_ALLOC_PAGEALLOC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -140,13 +141,16 @@ uintptr_t gmi_pagealloc_alloc(gmi_pagealloc *p, size_t npages, size_t *scav);
 /* Free npages allocated pages at base; they stay unscavenged. */
 void gmi_pagealloc_free(gmi_pagealloc *p, uintptr_t base, size_t npages);
 /* Release up to nbytes (rounded up to a page; SIZE_MAX: all) of free,
- * unscavenged pages to the OS, highest first.  Returns bytes released. */
-size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes);
-/* The same in two halves, for a caller that drops the heap lock while the
- * OS releases the pages (Go's scavengeOne): take marks the highest run of
- * free, unscavenged pages (at most max_pages, in one chunk) allocated and
- * returns its base (0: none) and *npages; done, once the caller released
- * them (gmi_os_unused), frees them as scavenged. */
+ * unscavenged pages to the OS, highest first, a run at a time.  lock is
+ * NULL, or the lock the caller holds around the page allocator (the heap
+ * lock): it is dropped while the OS releases each run, as Go's
+ * scavengeOne drops mheapLock.  Returns bytes released. */
+size_t gmi_pagealloc_scavenge(gmi_pagealloc *p, size_t nbytes, pthread_mutex_t *lock);
+/* Its two halves (Go's scavengeOne): take marks the highest run of free,
+ * unscavenged pages (at most max_pages, in one chunk) allocated, so that
+ * no allocation gets it while the lock is dropped, and returns its base
+ * (0: none) and *npages; done, once the OS released them
+ * (gmi_os_unused), frees them as scavenged. */
 uintptr_t gmi_pagealloc_scavenge_take(gmi_pagealloc *p, size_t max_pages, size_t *npages);
 void gmi_pagealloc_scavenge_done(gmi_pagealloc *p, uintptr_t base, size_t npages);
 

@@ -2,13 +2,12 @@
  * scavenge.c — returning free memory to the OS (Go's mgcscavenge.go): the
  * background scavenger, scavenging on allocation, and gmi_scavenge_all.
  *
- * The mechanism lives in the page allocator (gmi_pagealloc_scavenge_take
- * and _done: free, unreleased pages, highest addresses first, with a
- * high-water mark so that each call resumes where the last one stopped;
- * the pages are taken under the heap lock, released with
- * madvise(MADV_DONTNEED) after it is dropped, and freed as released under
- * it again, as Go's scavengeOne does); this file decides how much and
- * when.
+ * The mechanism lives in the page allocator (gmi_pagealloc_scavenge: free,
+ * unreleased pages, highest addresses first, with a high-water mark so
+ * that each call resumes where the last one stopped; each run is taken
+ * under the heap lock, released with madvise(MADV_DONTNEED) with the lock
+ * dropped, and freed as released under it again, as Go's scavengeOne
+ * does); this file decides how much and when.
  *
  * Two goals, either of which keeps the background scavenger working
  * (Go's shouldStop):
@@ -233,28 +232,17 @@ static bool scav_limiting(void)
 	return gmi_scavenge_limiting_hook != NULL && gmi_scavenge_limiting_hook();
 }
 
-/* One step: at most max bytes (a whole page at least), a run at a time,
- * as Go's scavenge calls scavengeOne: the heap lock is taken to pick the
- * run, dropped while the OS releases it, and taken again to free it
- * (gmi_pagealloc_scavenge_take). */
+/* One step: at most max bytes (a whole page at least), under the heap
+ * lock, which gmi_pagealloc_scavenge drops while the OS releases each
+ * run, as Go's scavenge calls scavengeOne. */
 static size_t scav_step(size_t max)
 {
-	size_t budget = max / GMI_PAGE_SIZE + (max % GMI_PAGE_SIZE != 0);
-	size_t done = 0, n;
-	while (done < budget) {
-		pthread_mutex_lock(&gmi_heap.lock);
-		uintptr_t base = gmi_pagealloc_scavenge_take(&gmi_heap.pages, budget - done, &n);
-		pthread_mutex_unlock(&gmi_heap.lock);
-		if (base == 0)
-			break;
-		gmi_os_unused((void *)base, n * GMI_PAGE_SIZE);
-		pthread_mutex_lock(&gmi_heap.lock);
-		gmi_pagealloc_scavenge_done(&gmi_heap.pages, base, n);
+	pthread_mutex_lock(&gmi_heap.lock);
+	size_t r = gmi_pagealloc_scavenge(&gmi_heap.pages, max, &gmi_heap.lock);
+	if (r != 0)
 		gmi_heap_publish_locked();
-		pthread_mutex_unlock(&gmi_heap.lock);
-		done += n;
-	}
-	return done * GMI_PAGE_SIZE;
+	pthread_mutex_unlock(&gmi_heap.lock);
+	return r;
 }
 
 size_t gmi_scavenge_bytes(size_t nbytes, bool back_off)
@@ -317,7 +305,7 @@ void gmi_scavenge_on_alloc(size_t growth)
  * while a stop waited for that thread (steady_heap at 1 GiB: 14 of the 18
  * stops over 1 ms while the heaps were built came in the 150 ms after
  * gm_free_os_memory); a quantum takes ~12 us, and the lock is no longer
- * held around the madvise (scav_step). */
+ * held around the madvise (gmi_pagealloc_scavenge). */
 void gmi_scavenge_all(void)
 {
 	if (!gmi_malloc_is_inited())

@@ -205,7 +205,7 @@ START_TEST(test_scavenge)
 	ck_assert_uint_eq(gmi_pagealloc_free_bytes(&pa), 2 * REGION - 4 * PAGE);
 
 	/* highest first: pages 14 and 15 go, 13 stays */
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE), 2 * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE, NULL), 2 * PAGE);
 	ck_assert(gmi_pagealloc_check(&pa));
 	ck_assert(gmi_pagealloc_scavenged(&pa, a + 15 * PAGE));
 	ck_assert(gmi_pagealloc_scavenged(&pa, a + 14 * PAGE));
@@ -214,13 +214,13 @@ START_TEST(test_scavenge)
 	ck_assert_uint_eq(*(volatile unsigned char *)(a + 13 * PAGE + 5), 0xab);
 	ck_assert_uint_eq(gmi_pagealloc_scav_bytes(&pa), 2 * REGION - 18 * PAGE);
 	/* a request below a page releases one page (Go rounds up) */
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 1), PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 1, NULL), PAGE);
 	ck_assert(gmi_pagealloc_scavenged(&pa, a + 13 * PAGE));
 
 	/* the rest; then nothing is left */
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX), 13 * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX, NULL), 13 * PAGE);
 	ck_assert(gmi_pagealloc_check(&pa));
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX), 0);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX, NULL), 0);
 	ck_assert_uint_eq(gmi_pagealloc_scav_bytes(&pa), gmi_pagealloc_free_bytes(&pa));
 	ck_assert_uint_eq(*(volatile unsigned char *)a, 0);
 
@@ -285,16 +285,16 @@ START_TEST(test_scavenge_across_regions)
 	pfree(b + 2 * PAGE, 2);
 	pfree(b + 6 * PAGE, 1);
 	/* dirty free pages: A+100..102, B+2, B+3, B+6; B's are higher */
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE), 2 * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE, NULL), 2 * PAGE);
 	ck_assert(gmi_pagealloc_check(&pa));
 	ck_assert(gmi_pagealloc_scavenged(&pa, B + 6 * PAGE));
 	ck_assert(gmi_pagealloc_scavenged(&pa, B + 3 * PAGE));
 	ck_assert(!gmi_pagealloc_scavenged(&pa, B + 2 * PAGE));
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE), 2 * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, 2 * PAGE, NULL), 2 * PAGE);
 	ck_assert(gmi_pagealloc_scavenged(&pa, B + 2 * PAGE));
 	ck_assert(gmi_pagealloc_scavenged(&pa, A + 102 * PAGE));
 	ck_assert(!gmi_pagealloc_scavenged(&pa, A + 101 * PAGE));
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX), 2 * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, SIZE_MAX, NULL), 2 * PAGE);
 	ck_assert(gmi_pagealloc_check(&pa));
 	ck_assert_uint_eq(gmi_pagealloc_scav_bytes(&pa), gmi_pagealloc_free_bytes(&pa));
 }
@@ -398,7 +398,7 @@ static void random_scavenge(void)
 		}
 	}
 	size_t bytes = budget == SIZE_MAX ? SIZE_MAX : budget * PAGE;
-	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, bytes), want * PAGE);
+	ck_assert_uint_eq(gmi_pagealloc_scavenge(&pa, bytes, NULL), want * PAGE);
 }
 
 static void random_compare_pages(void)
