@@ -19,6 +19,7 @@
 
 #include "gc/trace.h"
 #include "gomem.h"
+#include "tests/capture_util.h"
 
 #define MiB ((uint64_t)1 << 20)
 
@@ -231,20 +232,9 @@ END_TEST
 /* run gmi_trace_cycle_done(c) with stderr captured into out */
 static void capture_cycle_done(const gm_cycle *c, char *out, size_t n)
 {
-	FILE *tmp = tmpfile();
-	ck_assert_ptr_nonnull(tmp);
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	ck_assert_int_ge(saved, 0);
-	ck_assert_int_ge(dup2(fileno(tmp), STDERR_FILENO), 0);
+	capture cap = capture_begin(STDERR_FILENO);
 	gmi_trace_cycle_done(c);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(tmp);
-	size_t got = fread(out, 1, n - 1, tmp);
-	out[got] = '\0';
-	fclose(tmp);
+	capture_end(&cap, out, n);
 }
 
 static gm_cycle sample_cycle(void)

@@ -19,6 +19,7 @@
 
 #include "harness/cmd.h"
 #include "harness/noise.h"
+#include "tests/capture_util.h"
 
 #define MAXC 1024
 
@@ -98,27 +99,10 @@ END_TEST
 /* run `gomem-bench noise ARGS...`; its stdout and stderr into out/errs */
 static int run_cmd(char *out, size_t outlen, char *errs, size_t errlen, int argc, char **argv)
 {
-	FILE *o = tmpfile(), *e = tmpfile();
-	ck_assert(o != NULL && e != NULL);
-	fflush(stdout);
-	fflush(stderr);
-	int so = dup(1), se = dup(2);
-	dup2(fileno(o), 1);
-	dup2(fileno(e), 2);
+	capture o = capture_begin(STDOUT_FILENO), e = capture_begin(STDERR_FILENO);
 	int rc = gmb_cmd_noise(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	rewind(o);
-	rewind(e);
-	size_t no = fread(out, 1, outlen - 1, o), ne = fread(errs, 1, errlen - 1, e);
-	out[no] = '\0';
-	errs[ne] = '\0';
-	fclose(o);
-	fclose(e);
+	capture_end(&e, errs, errlen);
+	capture_end(&o, out, outlen);
 	return rc;
 }
 

@@ -33,6 +33,7 @@
 #include "harness/cmd.h"
 #include "harness/run.h"
 #include "harness/shim.h"
+#include "tests/capture_util.h"
 
 static void assert_contains(const char *text, const char *want)
 {
@@ -52,19 +53,9 @@ static int parse(char **argv, gmb_run_opts *o, char **bench)
 	while (argv[argc] != NULL)
 		argc++;
 	*o = (gmb_run_opts){.bench = bench};
-	FILE *tmp = tmpfile();
-	ck_assert_ptr_nonnull(tmp);
-	fflush(stderr);
-	int saved = dup(fileno(stderr));
-	dup2(fileno(tmp), fileno(stderr));
+	capture c = capture_begin(STDERR_FILENO);
 	int rc = gmb_run_parse(o, argc, argv);
-	fflush(stderr);
-	dup2(saved, fileno(stderr));
-	close(saved);
-	rewind(tmp);
-	size_t n = fread(captured, 1, sizeof captured - 1, tmp);
-	captured[n] = '\0';
-	fclose(tmp);
+	capture_end(&c, captured, sizeof captured);
 	return rc;
 }
 
