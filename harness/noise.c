@@ -81,7 +81,7 @@ int gmb_noise_measure(double seconds, gmb_noise_cpu *out, int max, char *err,
 	if (sched_getaffinity(0, sizeof mask, &mask) != 0)
 		return gmb_errf(err, errlen, "sched_getaffinity: %s", strerror(errno));
 	int n = 0;
-	for (int c = 0; c < CPU_SETSIZE && n <= max; c++)
+	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (CPU_ISSET(c, &mask)) {
 			if (n == max)
 				return gmb_errf(err, errlen, "more than %d CPUs", max);
