@@ -101,14 +101,19 @@ static void malloc_misuse(void)
 void (*gmi_alloc_slow_hook)(size_t span_bytes, size_t assist_bytes);
 void (*gmi_alloc_poll_hook)(void);
 
-/* 256 KiB: the chunk of Go's memclrNoHeapPointersChunked (malloc.go) */
-#define MALLOC_ZERO_CHUNK ((size_t)256 << 10)
+/* 64 KiB, a quarter of the chunk of Go's memclrNoHeapPointersChunked
+ * (malloc.go): pages the scavenger released fault in again as they are
+ * zeroed, and 256 KiB of them (64 faults) took 70-380 us here, which a
+ * stop waited for (signal samples of late threads, 1 GiB steady heap).
+ * The poll between chunks costs a load and a branch. */
+#define MALLOC_ZERO_CHUNK ((size_t)64 << 10)
 
 /* Zero a large object a chunk at a time, polling the safepoint in
  * between, so that a stop of the world does not wait for the whole
  * memset (measured: 2-8 ms for a 16 MiB array).  Go zeroes noscan large
- * objects so; gomem zeroes every large object so, since the object is
- * not yet typed (largetype is set after) and its frame keeps it. */
+ * objects so (and newer Go, in mallocgcLarge, every large object);
+ * gomem zeroes every large object so, since the object is not yet typed
+ * (largetype is set after) and its frame keeps it. */
 static void malloc_zero_chunked(char *base, size_t n)
 {
 	for (size_t off = 0; off < n; off += MALLOC_ZERO_CHUNK) {
