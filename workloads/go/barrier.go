@@ -13,11 +13,9 @@ package main
 //	                     cycle in its mark phase as gomem's test hook does,
 //	                     so a goroutine runs runtime.GC() over a 64 MiB
 //	                     linked list (serial marking: tens of ms) and only
-//	                     the batches of stores that finish before that
-//	                     runtime.GC() returns are timed and counted; the
-//	                     tail of each cycle (mark termination, sweep) is
-//	                     inside those batches, so the figure slightly
-//	                     understates the barrier's cost while marking
+//	                     the batches of stores that run with the write
+//	                     barrier on from start to end (runtime.writeBarrier,
+//	                     wbflag_amd64.go) are timed and counted
 //	barrier/go/marking_spread
 //	                     the same with 65536 targets, store i taking
 //	                     target i * 40503 mod 65536 (i from 0 in each
@@ -120,7 +118,8 @@ func barrierMarkingSpread(b *B) {
 }
 
 // brWhileMarking: b.N stores, a batch at a time, timing and counting only
-// the batches that finish while a runtime.GC() marks
+// the batches during which a runtime.GC() marks: the write barrier on
+// when the batch starts and when it ends
 func brWhileMarking(b *B, batch func()) {
 	var timed, stored int64
 	for stored < b.N {
@@ -134,10 +133,11 @@ func brWhileMarking(b *B, batch func()) {
 		}()
 		time.Sleep(50 * time.Microsecond) // let the cycle start marking
 		for stored < b.N && running.Load() {
+			on := wbEnabled()
 			t0 := time.Now()
 			batch()
 			d := time.Since(t0).Nanoseconds()
-			if running.Load() {
+			if on && wbEnabled() {
 				timed += d
 				stored += brBatch
 			}
