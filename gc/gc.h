@@ -40,7 +40,7 @@ void gmi_gc_start_async(void);
 /* Wait (in a blocking region) until no cycle is marking. */
 void gmi_gc_wait_mark_done(void);
 
-/* ---- mark.c ------------------------------------------------------------- */
+/* ---- mark.c, markroot.c, assist.c --------------------------------------- */
 
 struct gmi_thread;
 
@@ -158,7 +158,7 @@ void gmi_gc_poke(void);
 extern bool gmi_heapcheck_enabled;
 /* the verifier itself, world stopped; returns the objects it reached */
 size_t gmi_heapcheck_after_mark(void);
-/* The stack roots it checks (gmi_thread's check_roots): mark.c records,
+/* The stack roots it checks (gmi_thread's check_roots): markroot.c records,
  * while gmi_heapcheck_enabled, each word of a thread's stack or registers
  * that its scan found pointing into a heap object (stack_root), says that
  * a scan ran (thread_scanned), forgets them when a cycle begins

@@ -184,7 +184,7 @@ void gmi_heapcheck_stack_root(gmi_thread *t, uintptr_t word)
 
 /*
  * A thread's roots are its stack and registers as this cycle's scan of
- * them saw them (check_roots, recorded by mark.c), not as they are now.
+ * them saw them (check_roots, recorded by markroot.c), not as they are now.
  * That is what the collector is held to: with the hybrid barrier (Go's
  * proposal 17503) a stack is scanned once and never again, and what the
  * thread gains afterwards is a pointer it loaded from a heap slot (the

@@ -14,7 +14,7 @@
  *   the limiter   caps the collector's CPU at 50% over time, so that a
  *                 limit below the live heap costs throughput but does not
  *                 become a death spiral: assists are skipped while it is
- *                 on (mark.c), and so is scavenging on allocation.
+ *                 on (assist.c), and so is scavenging on allocation.
  *
  * The limiter is a leaky bucket (inv:bucket in gc/limiter.h):
  * 1. update(now): the window since the last update is now - lastUpdate

@@ -99,7 +99,7 @@ uint64_t gmi_cpu_limiter_overflow(gmi_cpu_limiter *l);
 /* The collector's limiter (Go's gcCPULimiter). */
 extern gmi_cpu_limiter gmi_gc_cpu_limiter;
 
-/* gcCPULimiter.limiting(): assists skip while true (mark.c). */
+/* gcCPULimiter.limiting(): assists skip while true (assist.c). */
 static inline bool gmi_gc_cpu_limiting(void)
 {
 	return gmi_cpu_limiter_limiting(&gmi_gc_cpu_limiter);

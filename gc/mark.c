@@ -8,10 +8,12 @@
  * straight to black; objects allocated while marking are born black
  * (alloc/mcache.c: gmi_alloc_black).
  *
- * Roots, scanned conservatively: every attached thread's stack from its
- * recorded stack pointer to its base and the registers it spilled
- * (proc.c), and every registered root range (roots.c).  Heap objects are
- * greyed and scanned precisely by their pointer maps in scan.c.
+ * Roots, scanned conservatively (markroot.c): every attached thread's
+ * stack from its recorded stack pointer to its base and the registers it
+ * spilled (proc.c), and every registered root range (roots.c).  Heap
+ * objects are greyed and scanned precisely by their pointer maps in
+ * scan.c.  Mark assists are assist.c; the state the three files share is
+ * gc/markstate.h.
  *
  * Two ways to mark:
  *
@@ -40,12 +42,12 @@
  *      blocking region until the scan is done (proc.c's SCANNING bit; Go's
  *      suspendG).  Under GM_YUASA every stack is scanned in the first stop
  *      instead (the snapshot).
- *    - Assists: a mutator allocating while marking owes scan work for the
- *      bytes it takes (Go's gcAssistBytes, charged per span here, where
- *      the allocator counts heap_live: see gmi_mark_alloc); it steals the
- *      workers' banked credit first, then scans at least 64 KiB of work
- *      (gcOverAssistWork), and if the work has run out it waits, blocked,
- *      for credit or the end of marking (gcParkAssist).
+ *    - Assists (assist.c): a mutator allocating while marking owes scan
+ *      work for the bytes it takes (Go's gcAssistBytes, charged per span
+ *      here, where the allocator counts heap_live: see gmi_mark_alloc);
+ *      it steals the workers' banked credit first, then scans at least
+ *      64 KiB of work (gcOverAssistWork), and if the work has run out it
+ *      waits, blocked, for credit or the end of marking (gcParkAssist).
  *    - Mutators grey objects through the write barrier's buffer
  *      (barrier.c).  Whatever a mutator greys it hands to the global list
  *      at once (gmi_mark_publish) and wakes a sleeping worker.
@@ -57,7 +59,7 @@
  *
  * Unattached markers (workers, the collector's own thread) keep running
  * while the world is stopped, so they bracket all marking with
- * mark_enter/mark_leave and hand their work to the global list before
+ * mark_enter/gmi_mark_leave and hand their work to the global list before
  * leaving; attached threads mark only between safepoints, so a stop finds
  * their work in their gcWork and barrier buffer.
  */
@@ -71,13 +73,11 @@
 #include "alloc/mheap.h"
 #include "alloc/panic.h"
 #include "gc/gc.h"
-#include "gc/limiter.h"
+#include "gc/markstate.h"
 #include "gc/pacer.h"
 #include "gc/proc.h"
 #include "gc/roots.h"
 
-/* 64 KiB: gcOverAssistWork (mgcmark.go), the least scan work per assist. */
-#define MARK_OVER_ASSIST_WORK ((int64_t)64 << 10)
 /* 100000: drainCheckThreshold (mgcmark.go), the scan work an idle worker
  * does before it looks for other work (pollWork); gomem's idle worker
  * then hands its grey objects to the global list and leaves the drain,
@@ -85,81 +85,18 @@
 #define MARK_IDLE_CHECK_WORK ((int64_t)100000)
 /* How often a drain looks at the clock and the phase: objects scanned. */
 #define MARK_POLL_OBJECTS 64
-/* A worker with nothing to do sleeps at most this long before it looks for
- * blocked threads to scan again (ns). */
-#define MARK_IDLE_SLEEP_NS 1000000
 
-typedef enum mark_mode {
-	MARK_MODE_NONE,        /* not needed this cycle */
-	MARK_MODE_DEDICATED,   /* gcMarkWorkerDedicatedMode */
-	MARK_MODE_FRACTIONAL,  /* gcMarkWorkerFractionalMode */
-	MARK_MODE_IDLE,        /* gcMarkWorkerIdleMode */
-} mark_mode;
-
-typedef struct mark_worker {
-	pthread_t thread;
-	int index;
-	bool idle;                /* an idle worker (mark_idle_cpu_free) */
-	gmi_gcwork gcw;
-	int64_t cpu_ns;           /* CPU time in the last stopped mark */
-	int64_t frac_ns;          /* this cycle's fractional mark time
-				   * (Go's p.gcFractionalMarkTime) */
-	uint32_t frac_cycle;      /* the cycle frac_ns belongs to */
-} mark_worker;
-
-/*
- * The markers' shared state.  mark.lock protects gen, cm_gen, stop,
- * finished and is the mutex of the condition variables; the rest is atomic.
- */
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t wake;      /* workers: a stopped mark, a concurrent mark,
-				   * new work, the end of marking, shutdown;
-				   * also waiting assists */
-	pthread_cond_t done;      /* a stopped mark's workers finished */
-	uint64_t gen;             /* bumped to start a stopped mark */
-	uint64_t cm_gen;          /* bumped to start a concurrent mark */
-	int finished;             /* workers done with the stopped mark */
-	bool stop;                /* shutting down */
-	int nworkers;             /* threads: procs background + idle ones */
-	int nprocs;               /* procs (GOMAXPROCS), at least 1 */
-	int nstw;                 /* workers joining a stopped mark */
-	int nmarkers;             /* nstw + the caller */
-	mark_worker *workers;
-	_Atomic int nwait;        /* stopped mark: markers out of work */
-
-	/* concurrent mark */
-	gm_collector mode;
-	_Atomic uint32_t cycle;   /* the cycle marking (or last marked) */
-	_Atomic int active;       /* workers mark (between the stops) */
-	_Atomic int inside;       /* workers inside mark_concurrent */
-	_Atomic int nactive;      /* unattached markers draining */
-	_Atomic int quiesce;      /* completion check: no new drains */
-	_Atomic int stacks_pending;  /* stacks not yet scanned this cycle */
-	_Atomic int roots_claimed;   /* the root ranges' job was taken */
-	_Atomic int roots_pending;   /* ... and is not finished */
-	_Atomic int sleepers;     /* workers and assists waiting on wake */
-	_Atomic int64_t mark_start; /* ns, gmi_nanotime */
-	_Atomic int held;         /* gmi_gc_hold_mark: assists do not wait */
-	_Atomic uint32_t flush_gen;  /* the ragged flush requested last */
-	_Atomic int flushed_work;    /* ... and a thread handed over work */
-
-	/* this cycle's totals */
-	_Atomic uint64_t bytes_marked;
-	_Atomic uint64_t stack_bytes, global_bytes;
-	_Atomic int64_t bg_credit;   /* Go's gcController.bgScanCredit */
-	_Atomic int64_t assist_ns, worker_ns, idle_ns;
-} mark;
+struct gmi_mark_state gmi_mark_st;
 
 /* ---- totals and hand-over ------------------------------------------------ */
 
 /* wake sleeping workers (and assists waiting for credit), if any */
 void gmi_mark_wake_workers(void)
 {
-	if (atomic_load(&mark.sleepers) > 0) {
-		pthread_mutex_lock(&mark.lock);
-		pthread_cond_broadcast(&mark.wake);
-		pthread_mutex_unlock(&mark.lock);
+	if (atomic_load(&gmi_mark_st.sleepers) > 0) {
+		pthread_mutex_lock(&gmi_mark_st.lock);
+		pthread_cond_broadcast(&gmi_mark_st.wake);
+		pthread_mutex_unlock(&gmi_mark_st.lock);
 	}
 }
 
@@ -167,16 +104,17 @@ void gmi_mark_wake_workers(void)
  * its grey objects to the global list (gcWork.dispose + the flush of
  * heapScanWork).  With bank, the scan work also becomes background credit
  * for assists to steal (gcFlushBgCredit). */
-static void mark_flush(gmi_gcwork *w, bool bank)
+void gmi_mark_flush_work(gmi_gcwork *w, bool bank)
 {
 	if (w->bytes_marked != 0) {
-		atomic_fetch_add_explicit(&mark.bytes_marked, w->bytes_marked, memory_order_relaxed);
+		atomic_fetch_add_explicit(&gmi_mark_st.bytes_marked, w->bytes_marked,
+					  memory_order_relaxed);
 		w->bytes_marked = 0;
 	}
 	if (w->heap_scan_work != 0) {
 		gmi_pacer_add_scan_work((int64_t)w->heap_scan_work, 0, 0);
 		if (bank) {
-			atomic_fetch_add(&mark.bg_credit, (int64_t)w->heap_scan_work);
+			atomic_fetch_add(&gmi_mark_st.bg_credit, (int64_t)w->heap_scan_work);
 			gmi_mark_wake_workers();
 		}
 		w->heap_scan_work = 0;
@@ -187,129 +125,23 @@ static void mark_flush(gmi_gcwork *w, bool bank)
 void gmi_mark_publish(gmi_gcwork *w)
 {
 	bool work = !gmi_gcwork_empty(w);
-	mark_flush(w, false);
+	gmi_mark_flush_work(w, false);
 	if (work)
 		gmi_mark_wake_workers();
 }
 
-/* ---- roots ------------------------------------------------------------------ */
-
-static void mark_root_word(uintptr_t word, void *ctx)
-{
-	gmi_mark_grey(ctx, word);
-}
-
-/* a thread's stack or registers being scanned */
-typedef struct mark_stack_ctx {
-	gmi_gcwork *w;
-	gmi_thread *t;
-} mark_stack_ctx;
-
-static void mark_stack_word(uintptr_t word, void *ctx)
-{
-	mark_stack_ctx *c = ctx;
-	gmi_mark_grey(c->w, word);
-	if (gmi_heapcheck_enabled)
-		gmi_heapcheck_stack_root(c->t, word);
-}
-
-/* t's stack and spilled registers (t parked, blocked or the caller) */
-static uint64_t mark_scan_thread(gmi_gcwork *w, gmi_thread *t)
-{
-	mark_stack_ctx c = { w, t };
-	uintptr_t lo, hi;
-	gmi_heapcheck_thread_scanned(t);
-	gmi_thread_stack_range(t, &lo, &hi);
-	gmi_scan_words(lo, hi, mark_stack_word, &c);
-	uint64_t n = hi - lo;
-	gmi_thread_regs_range(t, &lo, &hi);
-	gmi_scan_words(lo, hi, mark_stack_word, &c);
-	atomic_fetch_add_explicit(&mark.stack_bytes, n, memory_order_relaxed);
-	gmi_pacer_add_scan_work(0, (int64_t)n, 0);
-	return n;
-}
-
-static void mark_root_range(uintptr_t lo, uintptr_t hi, void *ctx)
-{
-	gmi_scan_words(lo, hi, mark_root_word, ctx);
-	atomic_fetch_add_explicit(&mark.global_bytes, hi - lo, memory_order_relaxed);
-	gmi_pacer_add_scan_work(0, 0, (int64_t)(hi - lo));
-}
-
-/* claim t's stack scan for this cycle; false if it is not wanted or
- * someone else has it */
-static bool mark_claim_stack(gmi_thread *t)
-{
-	uint32_t cur = atomic_load_explicit(&mark.cycle, memory_order_relaxed);
-	uint32_t g = __atomic_load_n(&t->scan_gen, __ATOMIC_RELAXED);
-	return g != cur && __atomic_compare_exchange_n(&t->scan_gen, &g, cur, false,
-						       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-}
-
-/* a claimed stack is done (scanned or gone) */
-static void mark_stack_done(void)
-{
-	if (atomic_fetch_sub(&mark.stacks_pending, 1) == 1) {
-		__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
-		gmi_gc_poke();
-	}
-	gmi_mark_wake_workers();
-}
-
-bool gmi_mark_wants_stack(const gmi_thread *t)
-{
-	return __atomic_load_n(&t->scan_gen, __ATOMIC_RELAXED) !=
-	       atomic_load_explicit(&mark.cycle, memory_order_relaxed) &&
-	       atomic_load_explicit(&mark.active, memory_order_relaxed);
-}
-
-void gmi_mark_scan_own_stack(gmi_thread *t)
-{
-	if (!atomic_load(&mark.active) || !mark_claim_stack(t))
-		return;
-	mark_scan_thread(&t->gcw, t);
-	gmi_mark_publish(&t->gcw);
-	mark_stack_done();
-}
-
-void gmi_mark_thread_blocking(gmi_thread *t)
-{
-	gmi_wbuf_flush(t);
-	gmi_mark_scan_own_stack(t);
-}
-
-void gmi_mark_thread_attach_locked(gmi_thread *t)
-{
-	uint32_t cur = atomic_load(&mark.cycle);
-	if (__atomic_load_n(&gm_barrier_enabled_, __ATOMIC_SEQ_CST) && atomic_load(&mark.active)) {
-		/* attaching while marking: its stack is scanned like the others */
-		__atomic_store_n(&t->scan_gen, cur - 1, __ATOMIC_RELAXED);
-		atomic_fetch_add(&mark.stacks_pending, 1);
-		__atomic_fetch_or(&gm_safepoint_pending_, GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
-	} else {
-		__atomic_store_n(&t->scan_gen, cur, __ATOMIC_RELAXED);
-	}
-}
-
-void gmi_mark_thread_detach(gmi_thread *t)
-{
-	gmi_wbuf_flush(t);
-	if (atomic_load(&mark.active) && mark_claim_stack(t))
-		mark_stack_done(); /* its stack dies with it */
-	mark_flush(&t->gcw, false);
-	gmi_heapcheck_thread_free(t);
-}
+/* ---- the ragged flush (gcMarkDone's forEachP) ------------------------------ */
 
 void gmi_mark_safepoint_flush(gmi_thread *t)
 {
-	uint32_t g = atomic_load(&mark.flush_gen);
+	uint32_t g = atomic_load(&gmi_mark_st.flush_gen);
 	if (__atomic_load_n(&t->flush_gen, __ATOMIC_RELAXED) == g)
 		return;
 	if (t->wbuf.next != NULL && t->wbuf.next != t->wbuf.buf)
 		gmi_wbuf_drain(t, &t->gcw); /* shade into our own gcWork */
 	if (!gmi_gcwork_empty(&t->gcw))
-		atomic_store(&mark.flushed_work, 1);
-	mark_flush(&t->gcw, false);
+		atomic_store(&gmi_mark_st.flushed_work, 1);
+	gmi_mark_flush_work(&t->gcw, false);
 	__atomic_store_n(&t->flush_gen, g, __ATOMIC_RELEASE);
 }
 
@@ -318,14 +150,15 @@ void gmi_mark_safepoint_flush(gmi_thread *t)
  * adds nothing to its buffers) */
 static bool mark_flush_acked(const gmi_thread *t)
 {
-	return __atomic_load_n(&t->flush_gen, __ATOMIC_ACQUIRE) == atomic_load(&mark.flush_gen) ||
+	return __atomic_load_n(&t->flush_gen, __ATOMIC_ACQUIRE) ==
+	       atomic_load(&gmi_mark_st.flush_gen) ||
 	       gmi_thread_status(t) == GMI_THREAD_BLOCKED;
 }
 
 bool gmi_mark_ragged_flush(int64_t timeout_ns)
 {
-	atomic_store(&mark.flushed_work, 0);
-	atomic_fetch_add(&mark.flush_gen, 1);
+	atomic_store(&gmi_mark_st.flushed_work, 0);
+	atomic_fetch_add(&gmi_mark_st.flush_gen, 1);
 	__atomic_fetch_or(&gm_safepoint_pending_, GMI_SAFEPOINT_FLUSH, __ATOMIC_SEQ_CST);
 	int64_t deadline = gmi_nanotime() + timeout_ns;
 	bool all;
@@ -333,7 +166,7 @@ bool gmi_mark_ragged_flush(int64_t timeout_ns)
 		sched_yield();
 	__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_FLUSH, __ATOMIC_SEQ_CST);
 	/* a thread that never reached a safepoint is flushed by the stop */
-	return !all || atomic_load(&mark.flushed_work) == 0;
+	return !all || atomic_load(&gmi_mark_st.flushed_work) == 0;
 }
 
 /* ---- draining ---------------------------------------------------------------- */
@@ -343,51 +176,37 @@ bool gmi_mark_ragged_flush(int64_t timeout_ns)
  * count to drain */
 static bool mark_enter(void)
 {
-	atomic_fetch_add(&mark.nactive, 1);
-	if (atomic_load(&mark.quiesce)) {
-		atomic_fetch_sub(&mark.nactive, 1);
+	atomic_fetch_add(&gmi_mark_st.nactive, 1);
+	if (atomic_load(&gmi_mark_st.quiesce)) {
+		atomic_fetch_sub(&gmi_mark_st.nactive, 1);
 		return false;
 	}
 	return true;
 }
 
-static void mark_leave(void)
+void gmi_mark_leave(void)
 {
-	atomic_fetch_sub(&mark.nactive, 1);
+	atomic_fetch_sub(&gmi_mark_st.nactive, 1);
 }
 
 /* mark_enter for a one-off marker: true once entered, or once marking is
- * over (counted as entered too, so that mark_leave balances) */
-static bool mark_enter_or_done(void)
+ * over (counted as entered too, so that gmi_mark_leave balances) */
+bool gmi_mark_enter_or_done(void)
 {
 	if (mark_enter())
 		return true;
-	if (!atomic_load(&mark.active)) {
-		atomic_fetch_add(&mark.nactive, 1);
+	if (!atomic_load(&gmi_mark_st.active)) {
+		atomic_fetch_add(&gmi_mark_st.nactive, 1);
 		return true;
 	}
 	return false;
-}
-
-void gmi_mark_new_root(uintptr_t lo, uintptr_t hi)
-{
-	gmi_gcwork w = { 0 };
-	bool attached = gmi_proc_self != NULL; /* else: not stopped by a stop */
-	while (attached ? false : !mark_enter_or_done())
-		sched_yield();
-	if (atomic_load(&mark.active)) {
-		gmi_scan_words(lo, hi, mark_root_word, &w);
-		gmi_mark_publish(&w);
-	}
-	if (!attached)
-		mark_leave();
 }
 
 /* a fractional worker's budget is spent (pollFractionalWorkerExit) */
 static bool mark_fractional_over(const mark_worker *mw, int64_t start, double goal)
 {
 	int64_t now = gmi_nanotime();
-	int64_t delta = now - atomic_load_explicit(&mark.mark_start, memory_order_relaxed);
+	int64_t delta = now - atomic_load_explicit(&gmi_mark_st.mark_start, memory_order_relaxed);
 	if (delta <= 0)
 		return false;
 	double self = (double)(mw->frac_ns + (now - start));
@@ -400,7 +219,7 @@ static bool mark_fractional_over(const mark_worker *mw, int64_t start, double go
  * stop of the world is requested, or a fractional worker's time is up.
  * Returns the scan work done.
  */
-static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker *frac,
+int64_t gmi_mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker *frac,
 			       int64_t start, double goal, bool *out)
 {
 	uint64_t w0 = w->heap_scan_work;
@@ -426,7 +245,7 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 		if (n % MARK_POLL_OBJECTS == 0) {
 			if (gmi_work_full_empty())
 				gmi_gcwork_balance(w);
-			if (!atomic_load_explicit(&mark.active, memory_order_relaxed))
+			if (!atomic_load_explicit(&gmi_mark_st.active, memory_order_relaxed))
 				break;
 			if (frac != NULL && mark_fractional_over(frac, start, goal))
 				break;
@@ -435,43 +254,8 @@ static int64_t mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker 
 	return (int64_t)(w->heap_scan_work - w0);
 }
 
-/* root jobs an unattached marker can do: the root ranges once per cycle,
- * and the stacks of blocked threads; true if it did any */
-static bool mark_want_blocked(gmi_thread *t)
-{
-	return gmi_mark_wants_stack(t);
-}
-
-static bool mark_root_jobs(gmi_gcwork *w)
-{
-	bool did = false;
-	int zero = 0;
-	if (atomic_load(&mark.roots_claimed) == 0 &&
-	    atomic_compare_exchange_strong(&mark.roots_claimed, &zero, 1)) {
-		gmi_roots_for_each(mark_root_range, w);
-		mark_flush(w, false);
-		atomic_store(&mark.roots_pending, 0);
-		did = true;
-	}
-	while (atomic_load(&mark.stacks_pending) > 0) {
-		gmi_thread *t = gmi_proc_scan_claim(mark_want_blocked);
-		if (t == NULL)
-			break;
-		if (mark_claim_stack(t)) {
-			mark_scan_thread(w, t);
-			mark_flush(w, false);
-			gmi_proc_scan_release(t);
-			mark_stack_done();
-		} else {
-			gmi_proc_scan_release(t);
-		}
-		did = true;
-	}
-	return did;
-}
-
-/* sleep on mark.wake for at most ns (mark.lock not held) */
-static void mark_sleep(int64_t ns)
+/* sleep on gmi_mark_st.wake for at most ns (gmi_mark_st.lock not held) */
+void gmi_mark_sleep(int64_t ns)
 {
 	if (ns <= 0)
 		return;
@@ -482,12 +266,12 @@ static void mark_sleep(int64_t ns)
 	int64_t t = (int64_t)ts.tv_nsec + ns;
 	ts.tv_sec += t / 1000000000;
 	ts.tv_nsec = t % 1000000000;
-	pthread_mutex_lock(&mark.lock);
-	atomic_fetch_add(&mark.sleepers, 1);
-	if (atomic_load(&mark.active) && !mark.stop)
-		pthread_cond_timedwait(&mark.wake, &mark.lock, &ts);
-	atomic_fetch_sub(&mark.sleepers, 1);
-	pthread_mutex_unlock(&mark.lock);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	atomic_fetch_add(&gmi_mark_st.sleepers, 1);
+	if (atomic_load(&gmi_mark_st.active) && !gmi_mark_st.stop)
+		pthread_cond_timedwait(&gmi_mark_st.wake, &gmi_mark_st.lock, &ts);
+	atomic_fetch_sub(&gmi_mark_st.sleepers, 1);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 }
 
 /*
@@ -501,7 +285,7 @@ static void mark_sleep(int64_t ns)
  * than procs, and looks again after each MARK_IDLE_CHECK_WORK; it runs at
  * normal priority, as Go's Ms do.  It ran at nice 19 before, and a nice
  * 19 worker that another thread preempted in the middle of a drain
- * (mark_enter..mark_leave) kept the mark from completing until the
+ * (mark_enter..gmi_mark_leave) kept the mark from completing until the
  * scheduler gave it the CPU back: with one of two CPUs taken by another
  * process, marks of binary_trees at GOGC 200 went on for 65-116 ms after
  * the expected scan work was done, the mutator allocating meanwhile on
@@ -510,8 +294,8 @@ static void mark_sleep(int64_t ns)
  */
 static bool mark_idle_cpu_free(void)
 {
-	size_t want = gmi_proc_unblocked() + (size_t)atomic_load(&mark.nactive);
-	return want < (size_t)mark.nprocs;
+	size_t want = gmi_proc_unblocked() + (size_t)atomic_load(&gmi_mark_st.nactive);
+	return want < (size_t)gmi_mark_st.nprocs;
 }
 
 static mark_mode mark_worker_mode(const mark_worker *mw)
@@ -528,15 +312,15 @@ static mark_mode mark_worker_mode(const mark_worker *mw)
 /* a background worker between the stops (Go's gcBgMarkWorker) */
 static void mark_concurrent(mark_worker *mw)
 {
-	while (atomic_load(&mark.active)) {
-		uint32_t cycle = atomic_load(&mark.cycle);
+	while (atomic_load(&gmi_mark_st.active)) {
+		uint32_t cycle = atomic_load(&gmi_mark_st.cycle);
 		if (mw->frac_cycle != cycle) { /* a cycle began since */
 			mw->frac_cycle = cycle;
 			mw->frac_ns = 0;
 		}
 		if (gmi_stop_requested()) {
 			/* Leave the CPUs to the threads being stopped (see
-			 * mark_drain_some) for the whole stop, as Go's worker
+			 * gmi_mark_drain_some) for the whole stop, as Go's worker
 			 * goroutines, which a stop deschedules, do: woken by the
 			 * stop's end (gmi_mark_unquiesce or, at mark
 			 * termination, gmi_mark_end_concurrent), else after
@@ -544,139 +328,63 @@ static void mark_concurrent(mark_worker *mw)
 			 * 0.3-0.6 ms of CPU per worker in an 8 ms stop, on 2
 			 * CPUs, while the mutator being waited for was runnable
 			 * (perf sched, 1 GiB steady heap). */
-			mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
 			continue;
 		}
 		mark_mode mode = mark_worker_mode(mw);
 		int64_t now = gmi_nanotime();
 		double goal = gmi_pacer_fractional_goal();
 		if (mode == MARK_MODE_NONE) {
-			mark_sleep(10 * MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(10 * MARK_IDLE_SLEEP_NS);
 			continue;
 		}
 		if (mode == MARK_MODE_IDLE && !mark_idle_cpu_free()) {
-			mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
 			continue;
 		}
 		if (mode == MARK_MODE_FRACTIONAL) {
-			int64_t delta = now - atomic_load(&mark.mark_start);
+			int64_t delta = now - atomic_load(&gmi_mark_st.mark_start);
 			if (delta > 0 && (double)mw->frac_ns / (double)delta > goal) {
 				/* behind no more: sleep until it would be */
-				int64_t at = atomic_load(&mark.mark_start) +
+				int64_t at = atomic_load(&gmi_mark_st.mark_start) +
 					     (int64_t)((double)mw->frac_ns / goal);
-				mark_sleep(at - now < 50000 ? 50000 : at - now);
+				gmi_mark_sleep(at - now < 50000 ? 50000 : at - now);
 				continue;
 			}
 		}
 		if (!mark_enter()) {
-			mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
 			continue;
 		}
 		bool out = false;
-		bool roots = mark_root_jobs(&mw->gcw);
+		bool roots = gmi_markroot_jobs(&mw->gcw);
 		/* an idle worker hands its work back every drainCheckThreshold
 		 * (see MARK_IDLE_CHECK_WORK) */
-		mark_drain_some(&mw->gcw, mode == MARK_MODE_IDLE ? MARK_IDLE_CHECK_WORK : INT64_MAX,
+		gmi_mark_drain_some(&mw->gcw, mode == MARK_MODE_IDLE ? MARK_IDLE_CHECK_WORK : INT64_MAX,
 				mode == MARK_MODE_FRACTIONAL ? mw : NULL, now, goal, &out);
-		mark_flush(&mw->gcw, true);
-		mark_leave();
+		gmi_mark_flush_work(&mw->gcw, true);
+		gmi_mark_leave();
 		int64_t dt = gmi_nanotime() - now;
 		switch (mode) {
 		case MARK_MODE_DEDICATED:
 			gmi_pacer_add_mark_time(GMI_MARK_DEDICATED, dt);
-			atomic_fetch_add(&mark.worker_ns, dt);
+			atomic_fetch_add(&gmi_mark_st.worker_ns, dt);
 			break;
 		case MARK_MODE_FRACTIONAL:
 			gmi_pacer_add_mark_time(GMI_MARK_FRACTIONAL, dt);
-			atomic_fetch_add(&mark.worker_ns, dt);
+			atomic_fetch_add(&gmi_mark_st.worker_ns, dt);
 			mw->frac_ns += dt;
 			break;
 		default:
 			gmi_pacer_add_mark_time(GMI_MARK_IDLE, dt);
-			atomic_fetch_add(&mark.idle_ns, dt);
+			atomic_fetch_add(&gmi_mark_st.idle_ns, dt);
 			break;
 		}
 		if (out && !roots) {
 			gmi_gc_poke(); /* perhaps marking is complete */
-			mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
 		}
 	}
-}
-
-/* ---- assists ------------------------------------------------------------------ */
-
-void gmi_mark_alloc(gmi_thread *t, size_t bytes)
-{
-	t->assist_bytes -= (int64_t)bytes;
-	if (t->assist_bytes >= 0)
-		return;
-	if (gmi_gc_cpu_limiting())
-		return; /* Go's gcAssistAlloc: the CPU limiter is on; the debt waits */
-	/* Go's gcAssistAlloc.  Only the drains count as assist time (Go's
-	 * gcAssistAlloc1 times gcDrainN alone): not a park at a stop, nor
-	 * the wait for work, which would have the CPU limiter count CPU time
-	 * no thread used. */
-	int64_t spent = 0;
-	while (t->assist_bytes < 0 && atomic_load(&mark.active)) {
-		double wpb = gmi_pacer_assist_work_per_byte();
-		double bpw = gmi_pacer_assist_bytes_per_work();
-		int64_t debt = -t->assist_bytes;
-		int64_t work = (int64_t)(wpb * (double)debt);
-		if (work < MARK_OVER_ASSIST_WORK) {
-			work = MARK_OVER_ASSIST_WORK;
-			debt = (int64_t)(bpw * (double)work);
-		}
-		/* steal the workers' banked credit first */
-		int64_t credit = atomic_load(&mark.bg_credit);
-		if (credit > 0) {
-			int64_t stolen = credit < work ? credit : work;
-			atomic_fetch_sub(&mark.bg_credit, stolen);
-			if (stolen == work) {
-				t->assist_bytes += debt;
-				break;
-			}
-			t->assist_bytes += (int64_t)(bpw * (double)stolen);
-			work -= stolen;
-		}
-		bool out = false;
-		int64_t t0 = gmi_nanotime();
-		int64_t done = mark_drain_some(&t->gcw, work, NULL, 0, 0, &out);
-		mark_flush(&t->gcw, false);
-		spent += gmi_nanotime() - t0;
-		gm_safepoint(); /* a stop may have cut the drain short */
-		t->assist_bytes += (int64_t)(bpw * (double)done);
-		if (t->assist_bytes >= 0 || atomic_load(&mark.held))
-			break;
-		if (out) {
-			/* no work left: wait for credit or the end of marking
-			 * (gcParkAssist), blocked so that a stop can proceed */
-			gmi_gc_poke();
-			gm_blocking_enter();
-			mark_sleep(MARK_IDLE_SLEEP_NS);
-			gm_blocking_leave();
-		}
-	}
-	if (spent != 0) {
-		gmi_pacer_add_mark_time(GMI_MARK_ASSIST, spent);
-		atomic_fetch_add(&mark.assist_ns, spent);
-	}
-}
-
-void gmi_mark_help(void)
-{
-	gmi_thread *t = gmi_proc_self;
-	if (t == NULL)
-		return;
-	int64_t t0 = gmi_nanotime();
-	bool out = false;
-	while (atomic_load(&mark.active) && !out) {
-		mark_drain_some(&t->gcw, INT64_MAX, NULL, 0, 0, &out);
-		gm_safepoint(); /* a stop may have cut the drain short */
-	}
-	mark_flush(&t->gcw, true);
-	int64_t dt = gmi_nanotime() - t0;
-	gmi_pacer_add_mark_time(GMI_MARK_IDLE, dt);
-	atomic_fetch_add(&mark.idle_ns, dt);
 }
 
 /* ---- the cycle ------------------------------------------------------------------ */
@@ -688,66 +396,61 @@ static void mark_reset_thread(gmi_thread *t, void *ctx)
 	gmi_heapcheck_thread_reset(t);
 }
 
-static void mark_snapshot_stack(gmi_thread *t, void *ctx)
-{
-	mark_scan_thread(ctx, t);
-	__atomic_store_n(&t->scan_gen, atomic_load(&mark.cycle), __ATOMIC_RELAXED);
-}
-
 void gmi_mark_begin(uint32_t cycle, int64_t now)
 {
-	atomic_store(&mark.cycle, cycle);
-	atomic_store(&mark.bytes_marked, 0);
-	atomic_store(&mark.stack_bytes, 0);
-	atomic_store(&mark.global_bytes, 0);
-	atomic_store(&mark.bg_credit, 0);
-	atomic_store(&mark.assist_ns, 0);
-	atomic_store(&mark.worker_ns, 0);
-	atomic_store(&mark.idle_ns, 0);
-	atomic_store(&mark.mark_start, now);
+	atomic_store(&gmi_mark_st.cycle, cycle);
+	atomic_store(&gmi_mark_st.bytes_marked, 0);
+	atomic_store(&gmi_mark_st.stack_bytes, 0);
+	atomic_store(&gmi_mark_st.global_bytes, 0);
+	atomic_store(&gmi_mark_st.bg_credit, 0);
+	atomic_store(&gmi_mark_st.assist_ns, 0);
+	atomic_store(&gmi_mark_st.worker_ns, 0);
+	atomic_store(&gmi_mark_st.idle_ns, 0);
+	atomic_store(&gmi_mark_st.mark_start, now);
 	gmi_proc_for_each(mark_reset_thread, NULL);
 }
 
 void gmi_mark_start_concurrent(void)
 {
-	atomic_store(&mark.roots_claimed, 0);
-	atomic_store(&mark.roots_pending, 1);
-	atomic_store(&mark.quiesce, 0);
-	if (mark.mode == GM_YUASA) {
+	atomic_store(&gmi_mark_st.roots_claimed, 0);
+	atomic_store(&gmi_mark_st.roots_pending, 1);
+	atomic_store(&gmi_mark_st.quiesce, 0);
+	if (gmi_mark_st.mode == GM_YUASA) {
 		/* the snapshot: every stack now, with the world stopped */
 		gmi_gcwork w = { 0 };
-		gmi_proc_for_each(mark_snapshot_stack, &w);
-		mark_flush(&w, false);
-		atomic_store(&mark.stacks_pending, 0);
+		gmi_proc_for_each(gmi_markroot_snapshot, &w);
+		gmi_mark_flush_work(&w, false);
+		atomic_store(&gmi_mark_st.stacks_pending, 0);
 	} else {
-		atomic_store(&mark.stacks_pending, (int)gmi_proc_count());
+		atomic_store(&gmi_mark_st.stacks_pending, (int)gmi_proc_count());
 		if (gmi_proc_count() > 0)
 			__atomic_fetch_or(&gm_safepoint_pending_, GMI_SAFEPOINT_SCAN,
 					  __ATOMIC_SEQ_CST);
 	}
-	atomic_store(&mark.active, 1);
+	atomic_store(&gmi_mark_st.active, 1);
 }
 
-/* Not in the stop: a worker may hold mark.lock, and one preempted there
+/* Not in the stop: a worker may hold gmi_mark_st.lock, and one preempted there
  * would hold up the stop for a time slice (measured: up to 2.4 ms) */
 void gmi_mark_release_workers(void)
 {
-	pthread_mutex_lock(&mark.lock);
-	mark.cm_gen++;
-	pthread_cond_broadcast(&mark.wake);
-	pthread_mutex_unlock(&mark.lock);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	gmi_mark_st.cm_gen++;
+	pthread_cond_broadcast(&gmi_mark_st.wake);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 }
 
 bool gmi_mark_work_left(void)
 {
-	return atomic_load(&mark.stacks_pending) > 0 || atomic_load(&mark.roots_pending) > 0 ||
-	       !gmi_work_full_empty() || atomic_load(&mark.nactive) > 0;
+	return atomic_load(&gmi_mark_st.stacks_pending) > 0 ||
+	       atomic_load(&gmi_mark_st.roots_pending) > 0 ||
+	       !gmi_work_full_empty() || atomic_load(&gmi_mark_st.nactive) > 0;
 }
 
 bool gmi_mark_quiesce(void)
 {
-	atomic_store(&mark.quiesce, 1);
-	while (atomic_load(&mark.nactive) > 0)
+	atomic_store(&gmi_mark_st.quiesce, 1);
+	while (atomic_load(&gmi_mark_st.nactive) > 0)
 		sched_yield();
 	if (gmi_mark_work_left()) {
 		gmi_mark_unquiesce();
@@ -758,23 +461,23 @@ bool gmi_mark_quiesce(void)
 
 void gmi_mark_unquiesce(void)
 {
-	atomic_store(&mark.quiesce, 0);
-	pthread_mutex_lock(&mark.lock);
-	pthread_cond_broadcast(&mark.wake);
-	pthread_mutex_unlock(&mark.lock);
+	atomic_store(&gmi_mark_st.quiesce, 0);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	pthread_cond_broadcast(&gmi_mark_st.wake);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 }
 
 static void mark_flush_thread(gmi_thread *t, void *ctx)
 {
 	gmi_wbuf_drain(t, ctx);
-	mark_flush(&t->gcw, false);
+	gmi_mark_flush_work(&t->gcw, false);
 }
 
 void gmi_mark_flush_all(void)
 {
 	gmi_gcwork w = { 0 };
 	gmi_proc_for_each(mark_flush_thread, &w);
-	mark_flush(&w, false);
+	gmi_mark_flush_work(&w, false);
 }
 
 /* Workers are not waited for: quiesced (gmi_mark_quiesce), none is
@@ -783,29 +486,29 @@ void gmi_mark_flush_all(void)
  * sleeping thread's wake-up.)  The next cycle's start clears quiesce. */
 void gmi_mark_end_concurrent(void)
 {
-	atomic_store(&mark.quiesce, 1);
-	atomic_store(&mark.active, 0);
+	atomic_store(&gmi_mark_st.quiesce, 1);
+	atomic_store(&gmi_mark_st.active, 0);
 	__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
-	while (atomic_load(&mark.nactive) > 0)
+	while (atomic_load(&gmi_mark_st.nactive) > 0)
 		sched_yield();
 }
 
 
 void gmi_mark_hold(bool held)
 {
-	atomic_store(&mark.held, held);
+	atomic_store(&gmi_mark_st.held, held);
 	if (!held)
 		gmi_mark_wake_workers();
 }
 
 void gmi_mark_totals(gmi_mark_result *r)
 {
-	r->marked = atomic_load(&mark.bytes_marked);
-	r->stack_scan = atomic_load(&mark.stack_bytes);
-	r->globals_scan = atomic_load(&mark.global_bytes);
-	r->worker_cpu_ns = atomic_load(&mark.worker_ns);
-	r->assist_ns = atomic_load(&mark.assist_ns);
-	r->idle_ns = atomic_load(&mark.idle_ns);
+	r->marked = atomic_load(&gmi_mark_st.bytes_marked);
+	r->stack_scan = atomic_load(&gmi_mark_st.stack_bytes);
+	r->globals_scan = atomic_load(&gmi_mark_st.global_bytes);
+	r->worker_cpu_ns = atomic_load(&gmi_mark_st.worker_ns);
+	r->assist_ns = atomic_load(&gmi_mark_st.assist_ns);
+	r->idle_ns = atomic_load(&gmi_mark_st.idle_ns);
 }
 
 /* ---- the stopped mark ------------------------------------------------------------ */
@@ -821,13 +524,13 @@ static void mark_drain_stopped(gmi_gcwork *w)
 			if (++n % 64 == 0 && gmi_work_full_empty())
 				gmi_gcwork_balance(w);
 		}
-		atomic_fetch_add(&mark.nwait, 1);
+		atomic_fetch_add(&gmi_mark_st.nwait, 1);
 		for (unsigned spins = 0;; spins++) {
 			if (!gmi_work_full_empty()) {
-				atomic_fetch_sub(&mark.nwait, 1);
+				atomic_fetch_sub(&gmi_mark_st.nwait, 1);
 				break;
 			}
-			if (atomic_load(&mark.nwait) == mark.nmarkers)
+			if (atomic_load(&gmi_mark_st.nwait) == gmi_mark_st.nmarkers)
 				return;
 			if (spins > 20)
 				sched_yield();
@@ -839,90 +542,85 @@ static void *mark_worker_main(void *arg)
 {
 	mark_worker *mw = arg;
 	uint64_t seen = 0, cm_seen = 0;
-	pthread_mutex_lock(&mark.lock);
+	pthread_mutex_lock(&gmi_mark_st.lock);
 	for (;;) {
-		while (mark.gen == seen && !mark.stop &&
-		       !(mark.cm_gen != cm_seen && atomic_load(&mark.active)))
-			pthread_cond_wait(&mark.wake, &mark.lock);
-		if (mark.stop)
+		while (gmi_mark_st.gen == seen && !gmi_mark_st.stop &&
+		       !(gmi_mark_st.cm_gen != cm_seen && atomic_load(&gmi_mark_st.active)))
+			pthread_cond_wait(&gmi_mark_st.wake, &gmi_mark_st.lock);
+		if (gmi_mark_st.stop)
 			break;
-		if (mark.gen != seen) {
-			seen = mark.gen;
-			if (mw->index >= mark.nstw || mw->idle)
+		if (gmi_mark_st.gen != seen) {
+			seen = gmi_mark_st.gen;
+			if (mw->index >= gmi_mark_st.nstw || mw->idle)
 				continue;
-			pthread_mutex_unlock(&mark.lock);
+			pthread_mutex_unlock(&gmi_mark_st.lock);
 			int64_t t0 = gmi_thread_cputime();
 			mark_drain_stopped(&mw->gcw);
 			mw->cpu_ns = gmi_thread_cputime() - t0;
-			mark_flush(&mw->gcw, false);
-			pthread_mutex_lock(&mark.lock);
-			mark.finished++;
-			pthread_cond_signal(&mark.done);
+			gmi_mark_flush_work(&mw->gcw, false);
+			pthread_mutex_lock(&gmi_mark_st.lock);
+			gmi_mark_st.finished++;
+			pthread_cond_signal(&gmi_mark_st.done);
 			continue;
 		}
-		cm_seen = mark.cm_gen;
-		atomic_fetch_add(&mark.inside, 1);
-		pthread_mutex_unlock(&mark.lock);
+		cm_seen = gmi_mark_st.cm_gen;
+		atomic_fetch_add(&gmi_mark_st.inside, 1);
+		pthread_mutex_unlock(&gmi_mark_st.lock);
 		mark_concurrent(mw);
-		atomic_fetch_sub(&mark.inside, 1);
-		pthread_mutex_lock(&mark.lock);
+		atomic_fetch_sub(&gmi_mark_st.inside, 1);
+		pthread_mutex_lock(&gmi_mark_st.lock);
 	}
-	pthread_mutex_unlock(&mark.lock);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 	return NULL;
 }
 
 bool gmi_mark_init(int procs, gm_collector mode, bool idle_mark)
 {
-	pthread_mutex_init(&mark.lock, NULL);
-	pthread_cond_init(&mark.wake, NULL);
-	pthread_cond_init(&mark.done, NULL);
-	mark.gen = mark.cm_gen = 0;
-	mark.stop = false;
-	mark.mode = mode;
-	atomic_store(&mark.cycle, 0);
-	atomic_store(&mark.active, 0);
-	atomic_store(&mark.held, 0);
+	pthread_mutex_init(&gmi_mark_st.lock, NULL);
+	pthread_cond_init(&gmi_mark_st.wake, NULL);
+	pthread_cond_init(&gmi_mark_st.done, NULL);
+	gmi_mark_st.gen = gmi_mark_st.cm_gen = 0;
+	gmi_mark_st.stop = false;
+	gmi_mark_st.mode = mode;
+	atomic_store(&gmi_mark_st.cycle, 0);
+	atomic_store(&gmi_mark_st.active, 0);
+	atomic_store(&gmi_mark_st.held, 0);
 	int nprocs = procs < 1 ? 1 : procs;
-	mark.nprocs = nprocs;
+	gmi_mark_st.nprocs = nprocs;
 	int total = nprocs + (idle_mark && mode != GM_STW ? nprocs : 0);
-	mark.nworkers = 0;
-	mark.workers = calloc((size_t)total, sizeof *mark.workers);
-	if (mark.workers == NULL)
+	gmi_mark_st.nworkers = 0;
+	gmi_mark_st.workers = calloc((size_t)total, sizeof *gmi_mark_st.workers);
+	if (gmi_mark_st.workers == NULL)
 		return false;
 	for (int i = 0; i < total; i++) {
-		mark_worker *mw = &mark.workers[i];
+		mark_worker *mw = &gmi_mark_st.workers[i];
 		mw->index = i < nprocs ? i : i - nprocs;
 		mw->idle = i >= nprocs;
 		if (!gmi_spawn(mw->idle ? "idlemark" : "mark", mw->index, mark_worker_main, mw,
 			       &mw->thread))
 			break;
-		mark.nworkers++;
+		gmi_mark_st.nworkers++;
 	}
-	mark.nstw = mark.nworkers < nprocs - 1 ? mark.nworkers : nprocs - 1;
-	mark.nmarkers = mark.nstw + 1;
+	gmi_mark_st.nstw = gmi_mark_st.nworkers < nprocs - 1 ? gmi_mark_st.nworkers : nprocs - 1;
+	gmi_mark_st.nmarkers = gmi_mark_st.nstw + 1;
 	return true;
 }
 
 void gmi_mark_shutdown(void)
 {
-	pthread_mutex_lock(&mark.lock);
-	mark.stop = true;
-	pthread_cond_broadcast(&mark.wake);
-	pthread_mutex_unlock(&mark.lock);
-	for (int i = 0; i < mark.nworkers; i++) {
-		pthread_join(mark.workers[i].thread, NULL);
-		gmi_gcwork_dispose(&mark.workers[i].gcw);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	gmi_mark_st.stop = true;
+	pthread_cond_broadcast(&gmi_mark_st.wake);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
+	for (int i = 0; i < gmi_mark_st.nworkers; i++) {
+		pthread_join(gmi_mark_st.workers[i].thread, NULL);
+		gmi_gcwork_dispose(&gmi_mark_st.workers[i].gcw);
 	}
-	free(mark.workers);
-	mark.workers = NULL;
-	pthread_cond_destroy(&mark.wake);
-	pthread_cond_destroy(&mark.done);
-	pthread_mutex_destroy(&mark.lock);
-}
-
-static void mark_root_thread(gmi_thread *t, void *ctx)
-{
-	mark_scan_thread(ctx, t);
+	free(gmi_mark_st.workers);
+	gmi_mark_st.workers = NULL;
+	pthread_cond_destroy(&gmi_mark_st.wake);
+	pthread_cond_destroy(&gmi_mark_st.done);
+	pthread_mutex_destroy(&gmi_mark_st.lock);
 }
 
 void gmi_mark_run(unsigned roots, int64_t *cpu_ns)
@@ -930,27 +628,27 @@ void gmi_mark_run(unsigned roots, int64_t *cpu_ns)
 	gmi_gcwork w = { 0 };
 	int64_t t0 = gmi_thread_cputime();
 	if (roots & GMI_MARK_ROOT_STACKS)
-		gmi_proc_for_each(mark_root_thread, &w);
+		gmi_proc_for_each(gmi_markroot_thread, &w);
 	if (roots & GMI_MARK_ROOT_GLOBALS)
-		gmi_roots_for_each(mark_root_range, &w);
-	mark_flush(&w, false); /* share the grey roots */
+		gmi_roots_for_each(gmi_markroot_range, &w);
+	gmi_mark_flush_work(&w, false); /* share the grey roots */
 
-	atomic_store(&mark.nwait, 0);
-	pthread_mutex_lock(&mark.lock);
-	mark.finished = 0;
-	mark.gen++;
-	pthread_cond_broadcast(&mark.wake);
-	pthread_mutex_unlock(&mark.lock);
+	atomic_store(&gmi_mark_st.nwait, 0);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	gmi_mark_st.finished = 0;
+	gmi_mark_st.gen++;
+	pthread_cond_broadcast(&gmi_mark_st.wake);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 
 	mark_drain_stopped(&w);
-	pthread_mutex_lock(&mark.lock);
-	while (mark.finished < mark.nstw)
-		pthread_cond_wait(&mark.done, &mark.lock);
-	pthread_mutex_unlock(&mark.lock);
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	while (gmi_mark_st.finished < gmi_mark_st.nstw)
+		pthread_cond_wait(&gmi_mark_st.done, &gmi_mark_st.lock);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
 
-	mark_flush(&w, false);
+	gmi_mark_flush_work(&w, false);
 	int64_t cpu = gmi_thread_cputime() - t0;
-	for (int i = 0; i < mark.nstw; i++)
-		cpu += mark.workers[i].cpu_ns;
+	for (int i = 0; i < gmi_mark_st.nstw; i++)
+		cpu += gmi_mark_st.workers[i].cpu_ns;
 	*cpu_ns = cpu;
 }

@@ -507,7 +507,7 @@ static int64_t proc_safepoint_body(const uintptr_t *regs, uintptr_t sp)
 	if (pending & GMI_SAFEPOINT_FLUSH)
 		gmi_mark_safepoint_flush(t);
 	if ((pending & GMI_SAFEPOINT_SCAN) && gmi_mark_wants_stack(t)) {
-		proc_spill(t, regs, sp); /* its own stack scan, at this call (mark.c) */
+		proc_spill(t, regs, sp); /* its own stack scan, at this call (markroot.c) */
 		gmi_mark_scan_own_stack(t);
 	}
 	/* a stop requested during the flush or the scan */

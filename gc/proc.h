@@ -24,7 +24,7 @@ struct gmi_mcache;
  * for the allocation fast path's test; the collector may define more (a
  * stack-scan request, say) and act on them in gm_safepoint_slow_. */
 #define GMI_SAFEPOINT_SCAN 2 /* concurrent mark: some thread's stack awaits its
-			      * scan (mark.c sets and clears it) */
+			      * scan (mark.c and markroot.c set and clear it) */
 #define GMI_SAFEPOINT_FLUSH 4 /* concurrent mark: flush the barrier buffer
 			       * and the gcWork (gcMarkDone's forEachP; mark.c
 			       * sets and clears it) */
