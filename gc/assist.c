@@ -72,7 +72,7 @@ void gmi_mark_alloc(gmi_thread *t, size_t bytes)
 			 * (gcParkAssist), blocked so that a stop can proceed */
 			gmi_gc_poke();
 			gm_blocking_enter();
-			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS, true);
 			gm_blocking_leave();
 		}
 	}

@@ -90,14 +90,31 @@ struct gmi_mark_state gmi_mark_st;
 
 /* ---- totals and hand-over ------------------------------------------------ */
 
-/* wake sleeping workers (and assists waiting for credit), if any */
+static void mark_broadcast(void)
+{
+	pthread_mutex_lock(&gmi_mark_st.lock);
+	pthread_cond_broadcast(&gmi_mark_st.wake);
+	pthread_mutex_unlock(&gmi_mark_st.lock);
+}
+
+/* wake every sleeping worker and waiting assist, if any */
 void gmi_mark_wake_workers(void)
 {
-	if (atomic_load(&gmi_mark_st.sleepers) > 0) {
-		pthread_mutex_lock(&gmi_mark_st.lock);
-		pthread_cond_broadcast(&gmi_mark_st.wake);
-		pthread_mutex_unlock(&gmi_mark_st.lock);
-	}
+	if (atomic_load(&gmi_mark_st.sleepers) > 0)
+		mark_broadcast();
+}
+
+/* Wake the workers and assists that wait for work or credit, if any (Go's
+ * enlistWorker wakes a P only for new work).  Not the others: a
+ * fractional worker sleeps most of the mark to keep to its budget, and
+ * waking it at every publish had each barrier flush take mark.lock, where
+ * mutators slept on its futex (about 320 times a second with two of them,
+ * perf on steady_heap/gomem/64/64/threads:2) and a stop waited for the
+ * sleeper to be woken. */
+void gmi_mark_wake_for_work(void)
+{
+	if (atomic_load(&gmi_mark_st.work_sleepers) > 0)
+		mark_broadcast();
 }
 
 /* Move w's counts into the cycle's totals and the pacer's scan work, and
@@ -115,7 +132,7 @@ void gmi_mark_flush_work(gmi_gcwork *w, bool bank)
 		gmi_pacer_add_scan_work((int64_t)w->heap_scan_work, 0, 0);
 		if (bank) {
 			atomic_fetch_add(&gmi_mark_st.bg_credit, (int64_t)w->heap_scan_work);
-			gmi_mark_wake_workers();
+			gmi_mark_wake_for_work();
 		}
 		w->heap_scan_work = 0;
 	}
@@ -127,7 +144,7 @@ void gmi_mark_publish(gmi_gcwork *w)
 	bool work = !gmi_gcwork_empty(w);
 	gmi_mark_flush_work(w, false);
 	if (work)
-		gmi_mark_wake_workers();
+		gmi_mark_wake_for_work();
 }
 
 /* ---- the ragged flush (gcMarkDone's forEachP) ------------------------------ */
@@ -254,8 +271,9 @@ int64_t gmi_mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker *fr
 	return (int64_t)(w->heap_scan_work - w0);
 }
 
-/* sleep on gmi_mark_st.wake for at most ns (gmi_mark_st.lock not held) */
-void gmi_mark_sleep(int64_t ns)
+/* sleep on gmi_mark_st.wake for at most ns (gmi_mark_st.lock not held);
+ * for_work: until work or credit comes (gmi_mark_wake_for_work) */
+void gmi_mark_sleep(int64_t ns, bool for_work)
 {
 	if (ns <= 0)
 		return;
@@ -268,8 +286,12 @@ void gmi_mark_sleep(int64_t ns)
 	ts.tv_nsec = t % 1000000000;
 	pthread_mutex_lock(&gmi_mark_st.lock);
 	atomic_fetch_add(&gmi_mark_st.sleepers, 1);
+	if (for_work)
+		atomic_fetch_add(&gmi_mark_st.work_sleepers, 1);
 	if (atomic_load(&gmi_mark_st.active) && !gmi_mark_st.stop)
 		pthread_cond_timedwait(&gmi_mark_st.wake, &gmi_mark_st.lock, &ts);
+	if (for_work)
+		atomic_fetch_sub(&gmi_mark_st.work_sleepers, 1);
 	atomic_fetch_sub(&gmi_mark_st.sleepers, 1);
 	pthread_mutex_unlock(&gmi_mark_st.lock);
 }
@@ -328,18 +350,18 @@ static void mark_concurrent(mark_worker *mw)
 			 * 0.3-0.6 ms of CPU per worker in an 8 ms stop, on 2
 			 * CPUs, while the mutator being waited for was runnable
 			 * (perf sched, 1 GiB steady heap). */
-			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS, false);
 			continue;
 		}
 		mark_mode mode = mark_worker_mode(mw);
 		int64_t now = gmi_nanotime();
 		double goal = gmi_pacer_fractional_goal();
 		if (mode == MARK_MODE_NONE) {
-			gmi_mark_sleep(10 * MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(10 * MARK_IDLE_SLEEP_NS, false);
 			continue;
 		}
 		if (mode == MARK_MODE_IDLE && !mark_idle_cpu_free()) {
-			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS, false);
 			continue;
 		}
 		if (mode == MARK_MODE_FRACTIONAL) {
@@ -348,12 +370,12 @@ static void mark_concurrent(mark_worker *mw)
 				/* behind no more: sleep until it would be */
 				int64_t at = atomic_load(&gmi_mark_st.mark_start) +
 					     (int64_t)((double)mw->frac_ns / goal);
-				gmi_mark_sleep(at - now < 50000 ? 50000 : at - now);
+				gmi_mark_sleep(at - now < 50000 ? 50000 : at - now, false);
 				continue;
 			}
 		}
 		if (!mark_enter()) {
-			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS, false);
 			continue;
 		}
 		bool out = false;
@@ -382,7 +404,7 @@ static void mark_concurrent(mark_worker *mw)
 		}
 		if (out && !roots) {
 			gmi_gc_poke(); /* perhaps marking is complete */
-			gmi_mark_sleep(MARK_IDLE_SLEEP_NS);
+			gmi_mark_sleep(MARK_IDLE_SLEEP_NS, true);
 		}
 	}
 }
@@ -498,7 +520,7 @@ void gmi_mark_hold(bool held)
 {
 	atomic_store(&gmi_mark_st.held, held);
 	if (!held)
-		gmi_mark_wake_workers();
+		gmi_mark_wake_for_work();
 }
 
 void gmi_mark_totals(gmi_mark_result *r)

@@ -80,7 +80,7 @@ static void mark_stack_done(void)
 		__atomic_fetch_and(&gm_safepoint_pending_, ~GMI_SAFEPOINT_SCAN, __ATOMIC_SEQ_CST);
 		gmi_gc_poke();
 	}
-	gmi_mark_wake_workers();
+	gmi_mark_wake_for_work();
 }
 
 bool gmi_mark_wants_stack(const gmi_thread *t)

@@ -74,6 +74,8 @@ struct gmi_mark_state {
 	_Atomic int roots_claimed;   /* the root ranges' job was taken */
 	_Atomic int roots_pending;   /* ... and is not finished */
 	_Atomic int sleepers;     /* workers and assists waiting on wake */
+	_Atomic int work_sleepers; /* ... of them, those waiting for work or
+				    * credit (gmi_mark_wake_for_work) */
 	_Atomic int64_t mark_start; /* ns, gmi_nanotime */
 	_Atomic int held;         /* gmi_gc_hold_mark: assists do not wait */
 	_Atomic uint32_t flush_gen;  /* the ragged flush requested last */
@@ -96,8 +98,12 @@ void gmi_mark_flush_work(gmi_gcwork *w, bool bank);
 /* Concurrent drain (gcDrain / gcDrainN): see mark.c. */
 int64_t gmi_mark_drain_some(gmi_gcwork *w, int64_t budget, const mark_worker *frac,
 			    int64_t start, double goal, bool *out);
-/* Sleep on gmi_mark_st.wake for at most ns (gmi_mark_st.lock not held). */
-void gmi_mark_sleep(int64_t ns);
+/* Sleep on gmi_mark_st.wake for at most ns (gmi_mark_st.lock not held);
+ * for_work: until work or credit comes too (gmi_mark_wake_for_work). */
+void gmi_mark_sleep(int64_t ns, bool for_work);
+/* Wake the sleepers that wait for work or credit (after new grey objects
+ * or banked credit). */
+void gmi_mark_wake_for_work(void);
 /* An unattached marker enters (true) unless the completion check keeps
  * it out; true also once marking is over.  gmi_mark_leave balances it. */
 bool gmi_mark_enter_or_done(void);
