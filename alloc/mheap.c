@@ -8,13 +8,16 @@
  * 1. Under the heap lock, ask the page allocator for the lowest run of
  *    npages free pages; if there is none, grow the heap (arena.c) and ask
  *    again.
- * 2. Pages that had been returned to the OS are taken back (sysUsed).
- * 3. Take a span record, initialise it for its span class, note whether
- *    its memory may hold old data (needzero), and publish it in the arena
- *    span map and the page counters (gmi_heap_publish_locked).
- * 4. With the lock dropped, scavenge if mapped memory is now over the
- *    memory limit or the heap grew past the scavenger's goal (Go's
- *    allocSpan; alloc/scavenge.c).
+ * 2. Still under the lock, take a span record, note whether the pages
+ *    may hold old data (needzero: the arena's zeroed_base moves) and
+ *    publish the page counters (gmi_heap_publish_locked).
+ * 3. With the lock dropped, as Go's initSpan runs after allocSpan unlocks:
+ *    take back pages that had been returned to the OS (sysUsed),
+ *    initialise the record for its span class, clear its heap bits, and
+ *    publish it in the arena span map, its state last.  The pages are
+ *    this thread's until then; readers of the span map check the state.
+ * 4. Scavenge if mapped memory is now over the memory limit or the heap
+ *    grew past the scavenger's goal (Go's allocSpan; alloc/scavenge.c).
  * Freeing reverses it: unpublish, free the pages (they coalesce in the page
  * allocator), recycle the record.
  */
@@ -131,24 +134,31 @@ gmi_mspan *gmi_heap_alloc_span(size_t npages, gmi_spanclass spc)
 		if (base == 0)
 			goto fail_record;
 	}
+	bool needzero = gmi_arena_alloc_needs_zero(base, npages);
+	gmi_heap_publish_locked();
+	size_t growth = h->heap_sys - sys0;
+	pthread_mutex_unlock(&h->lock);
+
+	/* Go's initSpan, without the lock (step 3).  The sweepgen cannot
+	 * move meanwhile: that takes a stop, and this thread is at no
+	 * safepoint. */
 	if (scav != 0)
 		gmi_os_used((void *)base, npages * GMI_PAGE_SIZE);
 	uint32_t sg = atomic_load_explicit(&h->sweepgen, memory_order_relaxed);
 	gmi_span_init(s, base, npages, spc, sg);
-	s->needzero = gmi_arena_alloc_needs_zero(base, npages);
+	s->needzero = needzero;
 	/* Go's initHeapBits (mbitmap.go) clears the bits of every new span,
 	 * fresh memory too.  Skipping it for fresh memory made the first
 	 * touch of the span's last OS page the load of gmi_heap_bits_write:
 	 * a read fault maps the shared zero page, the store then takes a
 	 * second, write-protect fault with a TLB shootdown to the other CPU
-	 * (perf: most of the 1 GiB steady heap's build was in those). */
+	 * (perf: most of the 1 GiB steady heap's build was in those).  On
+	 * fresh memory this store faults too, which is why it is not under
+	 * the heap lock. */
 	if (gmi_span_has_heap_bits(s))
 		memset(gmi_span_heap_bits(s), 0, npages * GMI_PAGE_SIZE / 64);
 	gmi_arena_set_spans(base, npages, s);
 	atomic_store_explicit(&s->state, GMI_SPAN_INUSE, memory_order_release);
-	gmi_heap_publish_locked();
-	size_t growth = h->heap_sys - sys0;
-	pthread_mutex_unlock(&h->lock);
 	gmi_scavenge_on_alloc(growth); /* Go's allocSpan, after the lock */
 	return s;
 fail_record:
@@ -221,6 +231,8 @@ static bool heap_check_span(const gmi_mspan *s, size_t *pages)
 	return true;
 }
 
+/* quiescent only: a span being initialised outside the lock (step 3)
+ * has its pages allocated and is not yet in use */
 bool gmi_heap_check(void)
 {
 	gmi_mheap *h = &gmi_heap;
