@@ -107,10 +107,10 @@ void gmi_mark_wake_workers(void)
 /* Wake the workers and assists that wait for work or credit, if any (Go's
  * enlistWorker wakes a P only for new work).  Not the others: a
  * fractional worker sleeps most of the mark to keep to its budget, and
- * waking it at every publish had each barrier flush take mark.lock, where
- * mutators slept on its futex (about 320 times a second with two of them,
- * perf on steady_heap/gomem/64/64/threads:2) and a stop waited for the
- * sleeper to be woken. */
+ * waking it at every publish had each barrier flush take
+ * gmi_mark_st.lock, where mutators slept on its futex (about 320 times a
+ * second with two of them, perf on steady_heap/gomem/64/64/threads:2)
+ * and a stop waited for the sleeper to be woken. */
 void gmi_mark_wake_for_work(void)
 {
 	if (atomic_load(&gmi_mark_st.work_sleepers) > 0)
