@@ -142,13 +142,15 @@ void gmi_mark_new_root(uintptr_t lo, uintptr_t hi)
 		gmi_mark_leave();
 }
 
-/* root jobs an unattached marker can do: the root ranges once per cycle,
- * and the stacks of blocked threads; true if it did any */
+/* gmi_proc_scan_claim's filter: a blocked thread whose stack this cycle
+ * still wants scanned */
 static bool mark_want_blocked(gmi_thread *t)
 {
 	return gmi_mark_wants_stack(t);
 }
 
+/* root jobs an unattached marker can do: the root ranges once per cycle,
+ * and the stacks of blocked threads; true if it did any */
 bool gmi_markroot_jobs(gmi_gcwork *w)
 {
 	bool did = false;
